@@ -1,0 +1,54 @@
+"""The ASGI application: ``create_app(settings)`` builds it with no import-time globals."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from ..config import Settings
+from ..store.db import Store
+from . import errors
+from .jsonresponse import JSONResponse
+from .routes import annotations, exports, imports, projects, system, tasks, users
+
+log = logging.getLogger("preflab")
+
+
+class StripTrailingSlash:
+    """Label Studio answers every route with and without the trailing slash, and the SDKs use
+    both; routes are declared without it and requests are rewritten, never redirected."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            path = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = dict(scope, path=path.rstrip("/") or "/")
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The app over ``store`` (already migrated), or over a store opened and migrated here."""
+    settings = settings or Settings()
+    if store is None:
+        store = Store(settings.url)
+        store.migrate()
+    app = FastAPI(
+        title="preflab",
+        version="0.1.0",
+        description="Human preference collection for RLHF; a Label Studio compatible API.",
+        default_response_class=JSONResponse,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    for module in (system, users, projects, imports, tasks, annotations, exports):
+        app.include_router(module.router)
+    app.add_middleware(StripTrailingSlash)
+    return app

@@ -1,0 +1,72 @@
+"""Every error answers JSON with a ``detail``; no traceback ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.labelconfig import LabelConfigError
+from ..exports import ExportFailed
+from ..imports import ImportFailed
+from ..store.users import UserError
+from .jsonresponse import JSONResponse
+
+log = logging.getLogger("preflab")
+
+
+class ValidationFailed(Exception):
+    """A 400 in Label Studio's shape: ``{"validation_errors": {field: [message]}}``."""
+
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(message)
+
+
+def _validation(field: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"status_code": 400, "detail": message, "validation_errors": {field: [message]}}, status_code=400
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return JSONResponse(
+            {"status_code": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return _validation(where, f"{where}: {first.get('msg', 'invalid value')}")
+
+    @app.exception_handler(ValidationFailed)
+    async def invalid(request: Request, exc: ValidationFailed):
+        return _validation(exc.field, exc.message)
+
+    @app.exception_handler(LabelConfigError)
+    async def bad_config(request: Request, exc: LabelConfigError):
+        return _validation("label_config", str(exc))
+
+    @app.exception_handler(ImportFailed)
+    async def bad_import(request: Request, exc: ImportFailed):
+        return _validation("non_field_errors", str(exc))
+
+    @app.exception_handler(ExportFailed)
+    async def bad_export(request: Request, exc: ExportFailed):
+        return _validation("export_type", str(exc))
+
+    @app.exception_handler(UserError)
+    async def bad_user(request: Request, exc: UserError):
+        return _validation("email", str(exc))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"status_code": 500, "detail": "Internal server error."}, status_code=500)

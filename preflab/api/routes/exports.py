@@ -1,0 +1,150 @@
+"""Exports: the synchronous export, the formats list, and export snapshots."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from ... import exports
+from ...formats.labelstudio import MEDIA_TYPES, format_list
+from ...store import snapshots
+from ...store import users as user_store
+from ...store.clock import now
+from ..deps import StoreDep, UserDep, project_for
+from ..jsonresponse import JSONResponse
+from ..params import flag, int_list
+from ..render import user_brief
+from ..schemas import SnapshotIn
+
+router = APIRouter(tags=["export"])
+
+
+def _format(request: Request) -> str:
+    # Label Studio reads exportType first; the modern client's synchronous export sends export_type.
+    params = request.query_params
+    return exports.check_format(params.get("exportType") or params.get("export_type") or "JSON")
+
+
+def _download(chunks, project_id: int, fmt: str) -> StreamingResponse:
+    filename = exports.default_filename(project_id, fmt, now())
+    return StreamingResponse(
+        chunks,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/api/projects/{project_id}/export")
+def export_tasks(project_id: int, request: Request, user: UserDep, store: StoreDep) -> StreamingResponse:
+    """Stream the project's tasks as JSON, JSON_MIN, CSV or TSV. By default only tasks with an
+    annotation (skips included); ``download_all_tasks=true`` for every task."""
+    fmt = _format(request)
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+    chunks = exports.stream(
+        store, project_id, fmt, all_tasks=flag(request, "download_all_tasks"), ids=int_list(request, "ids")
+    )
+    return _download(chunks, project_id, fmt)
+
+
+@router.get("/api/projects/{project_id}/export/formats")
+def export_formats(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        project_for(conn, user, project_id)
+    return JSONResponse(format_list())
+
+
+def _snapshot_json(row, creator) -> dict:
+    return {
+        "title": row["title"],
+        "id": row["id"],
+        "created_by": user_brief(creator),
+        "created_at": row["created_at"],
+        "finished_at": row["finished_at"],
+        "status": row["status"],
+        "md5": row["md5"],
+        "counters": {"task_number": row["task_count"]},
+        "converted_formats": [],
+        "task_filter_options": None,
+        "annotation_filter_options": None,
+        "serialization_options": None,
+    }
+
+
+@router.post("/api/projects/{project_id}/exports", status_code=201)
+async def create_snapshot(
+    project_id: int, body: SnapshotIn, request: Request, user: UserDep, store: StoreDep
+) -> JSONResponse:
+    """Write a JSON export snapshot to the data folder; it is complete when this answers."""
+    folder: Path = request.app.state.settings.exports_dir()
+
+    def make():
+        with store.write() as conn:
+            project_for(conn, user, project_id, manage=True)
+            export_id = snapshots.create(conn, project_id, body.title, user["id"])
+        path = folder / f"project-{project_id}-export-{export_id}.json"
+        try:
+            count, md5 = exports.write_snapshot(store, project_id, path)
+        except BaseException:
+            with store.write() as conn:
+                snapshots.fail(conn, export_id)
+            raise
+        with store.write() as conn:
+            snapshots.finish(conn, export_id, path=str(path), md5=md5, task_count=count)
+            return _snapshot_json(snapshots.get(conn, project_id, export_id), user)
+
+    return JSONResponse(await run_in_threadpool(make), status_code=201)
+
+
+@router.get("/api/projects/{project_id}/exports")
+def list_snapshots(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+        return JSONResponse(
+            [
+                _snapshot_json(row, user_store.get(conn, row["created_by"]) if row["created_by"] else None)
+                for row in snapshots.of_project(conn, project_id)
+            ]
+        )
+
+
+def _snapshot(conn, user, project_id: int, export_id: int):
+    project = project_for(conn, user, project_id, manage=True)
+    row = snapshots.get(conn, project_id, export_id)
+    if row is None:
+        raise HTTPException(404, "Not found.")
+    return project, row
+
+
+@router.get("/api/projects/{project_id}/exports/{export_id}")
+def get_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        _, row = _snapshot(conn, user, project_id, export_id)
+        return JSONResponse(
+            _snapshot_json(row, user_store.get(conn, row["created_by"]) if row["created_by"] else None)
+        )
+
+
+@router.delete("/api/projects/{project_id}/exports/{export_id}", status_code=204)
+def delete_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep) -> Response:
+    with store.write() as conn:
+        _, row = _snapshot(conn, user, project_id, export_id)
+        snapshots.remove(conn, export_id)
+    if row["path"]:
+        Path(row["path"]).unlink(missing_ok=True)
+    return Response(status_code=204)
+
+
+@router.get("/api/projects/{project_id}/exports/{export_id}/download")
+def download_snapshot(
+    project_id: int, export_id: int, request: Request, user: UserDep, store: StoreDep
+) -> StreamingResponse:
+    fmt = _format(request)
+    with store.read() as conn:
+        project, row = _snapshot(conn, user, project_id, export_id)
+    if row["status"] != "completed" or not row["path"] or not Path(row["path"]).exists():
+        raise HTTPException(404, f"export {export_id} has no file (status: {row['status']})")
+    return _download(
+        exports.convert_snapshot(Path(row["path"]), fmt, project["label_config"]), project_id, fmt
+    )

@@ -1,0 +1,157 @@
+"""Projects: create, read, update, delete, members, and the labeling stream (``/next``)."""
+
+import orjson
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from ...domain import labelconfig
+from ...store import projects as project_store
+from ...store import queue
+from ...store import tasks as task_store
+from ...store import users as user_store
+from ..deps import StoreDep, UserDep, project_for, require_manager
+from ..errors import ValidationFailed
+from ..jsonresponse import JSONResponse
+from ..params import integer
+from ..render import project_json, user_json
+from ..schemas import MemberIn, ProjectIn
+from .tasks import task_payload
+
+router = APIRouter(tags=["projects"])
+
+DEFAULT_CONFIG = "<View></View>"
+
+
+def _payload(conn, project, user) -> dict:
+    counters = project_store.counters(conn, [project["id"]], user["id"])[project["id"]]
+    creator = user_store.get(conn, project["created_by"]) if project["created_by"] else None
+    return project_json(project, counters, creator)
+
+
+def _check_config(conn, xml: str, project_id: int | None = None) -> None:
+    config = labelconfig.parse(xml)
+    if project_id is None:
+        return
+    _, first = task_store.page(conn, project_id, page=1, page_size=1)
+    if first:
+        missing = config.missing_keys(orjson.loads(first[0]["data"]))
+        if missing:
+            raise ValidationFailed(
+                "label_config",
+                f'the config reads ${missing[0]}, but task {first[0]["id"]} has no data key "{missing[0]}"',
+            )
+
+
+@router.get("/api/projects")
+def list_projects(request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+    page = integer(request, "page", 1)
+    page_size = integer(request, "page_size", 100)
+    with store.read() as conn:
+        visible = project_store.visible(conn, user)
+        start = (page - 1) * page_size
+        if page > 1 and start >= len(visible):
+            raise HTTPException(404, "Invalid page.")
+        chosen = visible[start : start + page_size]
+        counters = project_store.counters(conn, [p["id"] for p in chosen], user["id"])
+        creators = {u["id"]: u for u in user_store.all(conn)}
+        results = [project_json(p, counters[p["id"]], creators.get(p["created_by"])) for p in chosen]
+    more = start + page_size < len(visible)
+    base = str(request.url.remove_query_params("page"))
+    return JSONResponse(
+        {
+            "count": len(visible),
+            "next": f"{base}{'&' if '?' in base else '?'}page={page + 1}" if more else None,
+            "previous": f"{base}{'&' if '?' in base else '?'}page={page - 1}" if page > 1 else None,
+            "results": results,
+        }
+    )
+
+
+@router.post("/api/projects", status_code=201)
+def create_project(body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    require_manager(user)
+    fields = body.given()
+    fields["label_config"] = fields.get("label_config") or DEFAULT_CONFIG
+    with store.write() as conn:
+        _check_config(conn, fields["label_config"])
+        project_id = project_store.create(conn, created_by=user["id"], **fields)
+        return JSONResponse(_payload(conn, project_store.get(conn, project_id), user), status_code=201)
+
+
+@router.post("/api/projects/validate")
+def validate_config(body: ProjectIn, user: UserDep) -> JSONResponse:
+    """Check a label config without saving it; answers its parsed form and sample data."""
+    config = labelconfig.parse(body.label_config or "")
+    return JSONResponse(
+        {
+            "parsed_label_config": config.parsed(),
+            "data_keys": config.data_keys,
+            "sample_data": config.sample_data(),
+        }
+    )
+
+
+@router.get("/api/projects/{project_id}")
+def get_project(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        return JSONResponse(_payload(conn, project_for(conn, user, project_id), user))
+
+
+@router.patch("/api/projects/{project_id}")
+def update_project(project_id: int, body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    fields = body.given()
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        if "label_config" in fields:
+            fields["label_config"] = fields["label_config"] or DEFAULT_CONFIG
+            _check_config(conn, fields["label_config"], project_id)
+        project_store.update_fields(conn, project_id, **fields)
+        return JSONResponse(_payload(conn, project_store.get(conn, project_id), user))
+
+
+@router.delete("/api/projects/{project_id}", status_code=204)
+def delete_project(project_id: int, user: UserDep, store: StoreDep) -> Response:
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        project_store.delete_project(conn, project_id)
+    return Response(status_code=204)
+
+
+@router.get("/api/projects/{project_id}/next")
+def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+    """Claim the caller's next task: one they have not done, with a slot left under the
+    project's ``maximum_annotations``, never the same last slot as another labeler."""
+    ttl = request.app.state.settings.lock_ttl
+    with store.write() as conn:
+        project = project_for(conn, user, project_id)
+        task_id = queue.next_task(conn, project, user["id"], ttl=ttl)
+        if task_id is None:
+            raise HTTPException(404, "No more tasks left to label in this project.")
+        return JSONResponse(task_payload(conn, task_store.get(conn, task_id), user))
+
+
+@router.get("/api/projects/{project_id}/members")
+def list_members(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+        return JSONResponse(
+            [user_json(user_store.get(conn, uid)) for uid in project_store.members(conn, project_id)]
+        )
+
+
+@router.post("/api/projects/{project_id}/members", status_code=201)
+def add_member(project_id: int, body: MemberIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        member = user_store.get(conn, body.user)
+        if member is None:
+            raise ValidationFailed("user", f"no user with id {body.user}")
+        project_store.add_member(conn, project_id, body.user)
+        return JSONResponse(user_json(member), status_code=201)
+
+
+@router.delete("/api/projects/{project_id}/members/{user_id}", status_code=204)
+def remove_member(project_id: int, user_id: int, user: UserDep, store: StoreDep) -> Response:
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        project_store.remove_member(conn, project_id, user_id)
+    return Response(status_code=204)

@@ -1,0 +1,138 @@
+"""Tasks: the Data Manager list, one task, update, delete, bulk actions."""
+
+import orjson
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select
+
+from ...domain.roles import can_see_all_annotations
+from ...store import annotations as annotation_store
+from ...store import tasks as task_store
+from ...store import users as user_store
+from ...store.schema import file_uploads
+from ..deps import StoreDep, UserDep, project_for
+from ..jsonresponse import JSONResponse
+from ..params import integer
+from ..render import task_json
+from ..schemas import DmAction, TaskPatch
+
+router = APIRouter(tags=["tasks"])
+
+COMPLETED_FILTER = "filter:tasks:completed_at"
+
+
+def task_payloads(conn, tasks: list, user) -> list[dict]:
+    """Tasks with their annotations (only the caller's own for annotators) and predictions."""
+    ids = [t["id"] for t in tasks]
+    only = None if can_see_all_annotations(user["role"]) else user["id"]
+    anns = annotation_store.for_tasks(conn, ids, user_id=only)
+    preds = annotation_store.predictions_for_tasks(conn, ids)
+    authors = {a["completed_by"] for rows in anns.values() for a in rows}
+    users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
+    upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
+    uploads = {}
+    if upload_ids:
+        query = select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.id.in_(upload_ids))
+        uploads = {row.id: f"{row.id:08x}-{row.name}" for row in conn.execute(query)}
+    return [
+        task_json(t, anns.get(t["id"], []), preds.get(t["id"], []), users, uploads.get(t["file_upload_id"]))
+        for t in tasks
+    ]
+
+
+def task_payload(conn, task, user) -> dict:
+    return task_payloads(conn, [task], user)[0]
+
+
+def visible_task(conn, user, task_id: int, *, manage: bool = False):
+    task = task_store.get(conn, task_id)
+    if task is None:
+        raise HTTPException(404, "No Task matches the given query.")
+    project = project_for(conn, user, task["project_id"], manage=manage)
+    return task, project
+
+
+def _selection(request: Request) -> tuple[bool | None, list[int] | None, list[int]]:
+    """(labeled, included ids, excluded ids) from the Data Manager ``query`` parameter."""
+    raw = request.query_params.get("query")
+    if not raw:
+        return None, None, []
+    try:
+        query = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise HTTPException(400, "query parameter query: not valid JSON") from None
+    labeled = None
+    for item in (query.get("filters") or {}).get("items") or []:
+        if item.get("filter") != COMPLETED_FILTER or item.get("operator") != "empty":
+            raise HTTPException(
+                400, f"unsupported Data Manager filter: {item.get('filter')} {item.get('operator')}"
+            )
+        labeled = not item.get("value")
+    selected = query.get("selectedItems") or {"all": True, "excluded": []}
+    if selected.get("all", True):
+        return labeled, None, selected.get("excluded") or []
+    return labeled, selected.get("included") or [], []
+
+
+@router.get("/api/tasks")
+def list_tasks(request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+    project_id = integer(request, "project", 0, minimum=0)
+    if not project_id:
+        raise HTTPException(400, "query parameter project is required")
+    page = integer(request, "page", 1)
+    page_size = integer(request, "page_size", 100)
+    labeled, ids, excluded = _selection(request)
+    if request.query_params.get("only_annotated", "").lower() in ("1", "true"):
+        labeled = True
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+        total, rows = task_store.page(
+            conn, project_id, page=page, page_size=page_size, labeled=labeled, ids=ids, excluded=excluded
+        )
+        if page > 1 and not rows:
+            raise HTTPException(404, "Invalid page.")
+        if request.query_params.get("include") == "id":
+            tasks = [{"id": r["id"]} for r in rows]
+        else:
+            tasks = task_payloads(conn, rows, user)
+        totals = task_store.totals(conn, project_id)
+    return JSONResponse({**totals, "total": total, "tasks": tasks})
+
+
+@router.get("/api/tasks/{task_id}")
+def get_task(task_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.read() as conn:
+        task, _ = visible_task(conn, user, task_id)
+        return JSONResponse(task_payload(conn, task, user))
+
+
+@router.patch("/api/tasks/{task_id}")
+def update_task(task_id: int, body: TaskPatch, user: UserDep, store: StoreDep) -> JSONResponse:
+    with store.write() as conn:
+        visible_task(conn, user, task_id, manage=True)
+        task_store.update_task(conn, task_id, user_id=user["id"], data=body.data, meta=body.meta)
+        return JSONResponse(task_payload(conn, task_store.get(conn, task_id), user))
+
+
+@router.delete("/api/tasks/{task_id}", status_code=204)
+def delete_task(task_id: int, user: UserDep, store: StoreDep) -> Response:
+    with store.write() as conn:
+        task, _ = visible_task(conn, user, task_id, manage=True)
+        task_store.delete_many(conn, task["project_id"], [task_id])
+    return Response(status_code=204)
+
+
+@router.post("/api/dm/actions")
+def dm_action(request: Request, body: DmAction, user: UserDep, store: StoreDep) -> JSONResponse:
+    """Data Manager actions; ``delete_tasks`` is the one the SDK uses."""
+    action = request.query_params.get("id")
+    if action != "delete_tasks":
+        raise HTTPException(400, f"unsupported action {action!r}; supported: delete_tasks")
+    project_id = body.project or integer(request, "project", 0, minimum=0)
+    selected = body.selectedItems
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        if selected.get("all"):
+            count = task_store.delete_many(conn, project_id, None, selected.get("excluded") or [])
+        else:
+            count = task_store.delete_many(conn, project_id, selected.get("included") or [])
+    return JSONResponse({"processed_items": count, "reload": count > 0, "detail": f"Deleted {count} tasks"})

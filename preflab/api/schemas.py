@@ -1,0 +1,106 @@
+"""Request bodies. Unknown keys are ignored, as Label Studio's serializers ignore them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Sampling = Literal["Sequential sampling", "Uniform sampling", "Uncertainty sampling"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    def given(self) -> dict:
+        return self.model_dump(exclude_unset=True)
+
+
+class ProjectIn(_In):
+    title: str | None = Field(None, max_length=200)
+    description: str | None = None
+    label_config: str | None = None
+    expert_instruction: str | None = None
+    show_instruction: bool | None = None
+    show_skip_button: bool | None = None
+    enable_empty_annotation: bool | None = None
+    show_annotation_history: bool | None = None
+    color: str | None = Field(None, max_length=16)
+    maximum_annotations: int | None = Field(None, ge=1, le=1000)
+    is_published: bool | None = None
+    model_version: str | None = None
+    is_draft: bool | None = None
+    sampling: Sampling | None = None
+    show_collab_predictions: bool | None = None
+    show_overlap_first: bool | None = None
+    overlap_cohort_percentage: int | None = Field(None, ge=0, le=100)
+    min_annotations_to_start_training: int | None = Field(None, ge=0)
+    randomize_order: bool | None = None
+    restricted: bool | None = None
+
+    def given(self) -> dict:
+        # null for a text field means empty, as Label Studio stores it
+        return {k: ("" if v is None and k in _TEXT else v) for k, v in super().given().items()}
+
+
+_TEXT = {"title", "description", "expert_instruction", "model_version", "color"}
+
+
+class AnnotationIn(_In):
+    result: list[dict] = []
+    was_cancelled: bool = False
+    ground_truth: bool = False
+    lead_time: float | None = Field(None, ge=0)
+    completed_by: int | None = None
+    shown_order: list[str] | None = None
+
+
+class AnnotationPatch(_In):
+    result: list[dict] | None = None
+    was_cancelled: bool | None = None
+    ground_truth: bool | None = None
+    lead_time: float | None = Field(None, ge=0)
+    shown_order: list[str] | None = None
+
+
+class TaskPatch(_In):
+    data: dict | None = None
+    meta: dict | None = None
+
+
+class UserIn(_In):
+    email: str
+    username: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    password: str | None = Field(None, min_length=8)
+    role: Literal["owner", "manager", "annotator"] = "annotator"
+
+
+class UserPatch(_In):
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+    role: Literal["owner", "manager", "annotator"] | None = None
+    is_active: bool | None = None
+
+
+class MemberIn(_In):
+    user: int
+
+
+class SnapshotIn(_In):
+    title: str = ""
+
+
+class DmAction(_In):
+    project: int | None = None
+    selectedItems: dict = {"all": False, "included": []}
+
+
+class PredictionIn(_In):
+    task: int
+    result: list[dict] = []
+    score: float | None = None
+    model_version: str | None = None

@@ -1,0 +1,370 @@
+"""The ``preflab`` command. Every command takes ``--data-dir`` (or ``PREFLAB_DATA_DIR``) and
+honours ``PREFLAB_DATABASE_URL``; heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+DATA_DIR_HELP = "Data folder (SQLite database, secret key, export snapshots). Env: PREFLAB_DATA_DIR."
+
+
+def data_dir_option(f):
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="PREFLAB_DATA_DIR",
+        default="preflab-data",
+        show_default=True,
+        help=DATA_DIR_HELP,
+    )(f)
+
+
+def server_options(f):
+    f = click.option(
+        "--port", type=int, envvar="PREFLAB_PORT", default=8080, show_default=True, help="Port to listen on."
+    )(f)
+    f = click.option(
+        "--host", envvar="PREFLAB_HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
+    )(f)
+    return data_dir_option(f)
+
+
+def _settings(data_dir: Path, **extra):
+    from .config import Settings
+
+    return Settings(data_dir=data_dir, **extra)
+
+
+def _store(data_dir: Path):
+    from .instance import open_store
+
+    return open_store(_settings(data_dir))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="preflab")
+def cli():
+    """preflab: collect human preference data for RLHF, Label Studio compatible."""
+
+
+@cli.command()
+@server_options
+def start(data_dir: Path, host: str, port: int):
+    """Set up (on first run) and start preflab.
+
+    The first run creates the data folder with a SQLite database, an owner account with a
+    generated password and API token (printed once), and a demo project with sample tasks.
+    Later runs reuse the same data.
+    """
+    from .instance import first_start
+
+    store = _store(data_dir)
+    credentials = first_start(store)
+    url = f"http://{host}:{port}"
+    click.echo(f"preflab data: {data_dir.resolve()}")
+    if credentials:
+        click.echo("Created the owner account (shown once; keep it):")
+        click.echo(f"  email:     {credentials.email}")
+        click.echo(f"  password:  {credentials.password}")
+        click.echo(f"  API token: {credentials.token}")
+        click.echo("A demo project with sample tasks is ready.")
+    else:
+        click.echo("Using the existing accounts (the owner's password was printed on the first start).")
+    click.echo(f"Open {url} and log in.  Python SDK: Client(url='{url}', api_key=TOKEN)")
+    _serve(data_dir, host, port, store)
+
+
+@cli.command()
+@server_options
+def serve(data_dir: Path, host: str, port: int):
+    """Start the server on an initialized data folder (migrating its database first)."""
+    _serve(data_dir, host, port, _store(data_dir))
+
+
+def _serve(data_dir: Path, host: str, port: int, store) -> None:
+    import uvicorn
+
+    from .api.app import create_app
+
+    app = create_app(_settings(data_dir, host=host, port=port), store)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@cli.command()
+@data_dir_option
+def init(data_dir: Path):
+    """Create the data folder and the database schema, with no account and no prompt.
+
+    Follow with `preflab user create EMAIL --role owner` for scripted set-ups.
+    """
+    settings = _settings(data_dir)
+    _store(data_dir)
+    settings.session_key()
+    click.echo(f"Initialized {data_dir.resolve()}")
+
+
+@cli.group()
+def user():
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--password", help="Password for logging in to the web app (at least 8 characters).")
+@click.option(
+    "--token", help="API token to set (at least 20 characters); default: generate one and print it."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["owner", "manager", "annotator"]),
+    default="annotator",
+    show_default=True,
+    help="owner: everything; manager: projects, import, export; annotator: labeling only.",
+)
+@data_dir_option
+def user_create(email: str, password: str | None, token: str | None, role: str, data_dir: Path):
+    """Create a user and print their API token."""
+    from .store import users as user_store
+
+    if password is not None and len(password) < 8:
+        _fail("the password must be at least 8 characters long")
+    store = _store(data_dir)
+    try:
+        with store.write() as conn:
+            created, token = user_store.create(conn, email, role=role, password=password, token=token)
+    except user_store.UserError as exc:
+        _fail(str(exc))
+    click.echo(f"Created {created['email']} (id {created['id']}, {role})")
+    click.echo(f"API token: {token}")
+
+
+@user.command("list")
+@data_dir_option
+def user_list(data_dir: Path):
+    """List the users."""
+    from .store import users as user_store
+
+    with _store(data_dir).read() as conn:
+        for row in user_store.all(conn):
+            state = "" if row["is_active"] else "  (inactive)"
+            click.echo(f"{row['id']:>4}  {row['email']}  {row['role']}{state}")
+
+
+@user.command("reset-token")
+@click.argument("email")
+@data_dir_option
+def user_reset_token(email: str, data_dir: Path):
+    """Replace a user's API token and print the new one."""
+    from .store import users as user_store
+
+    with _store(data_dir).write() as conn:
+        row = user_store.by_email(conn, email)
+        if row is None:
+            _fail(f"no user with the email {email}")
+        click.echo(f"API token: {user_store.reset_token(conn, row['id'])}")
+
+
+@cli.group()
+def project():
+    """Manage projects."""
+
+
+@project.command("create")
+@click.argument("title")
+@click.option(
+    "--template", "template_key", default="human-preference", show_default=True, help="Gallery template."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Label config XML file (instead of a template).",
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Annotations wanted per task.",
+)
+@click.option("--owner", "owner_email", help="Email of the creating user; default: the first owner.")
+@data_dir_option
+def project_create(
+    title: str,
+    template_key: str,
+    config_file: Path | None,
+    overlap: int,
+    owner_email: str | None,
+    data_dir: Path,
+):
+    """Create a project and print its id."""
+    from . import gallery
+    from .domain.labelconfig import LabelConfigError
+    from .instance import create_project
+
+    store = _store(data_dir)
+    try:
+        config = (
+            config_file.read_text(encoding="utf-8") if config_file else gallery.template(template_key).config
+        )
+        project_id = create_project(
+            store,
+            title=title,
+            label_config=config,
+            user_id=_acting_user(store, owner_email),
+            maximum_annotations=overlap,
+        )
+    except (KeyError, LabelConfigError) as exc:
+        _fail(str(exc).strip("'\""))
+    click.echo(project_id)
+
+
+@project.command("list")
+@data_dir_option
+def project_list(data_dir: Path):
+    """List the projects with their task counts."""
+    from .store import projects as project_store
+    from .store.schema import projects
+
+    with _store(data_dir).read() as conn:
+        rows = list(conn.execute(projects.select().order_by(projects.c.id)).mappings())
+        counts = project_store.counters(conn, [r["id"] for r in rows])
+        for row in rows:
+            c = counts[row["id"]]
+            click.echo(
+                f"{row['id']:>4}  {row['title']}  ({c['task_number']} tasks, {c['finished_task_number']} labeled)"
+            )
+
+
+def _acting_user(store, email: str | None) -> int:
+    from sqlalchemy import select
+
+    from .store import users as user_store
+    from .store.schema import users
+
+    with store.read() as conn:
+        if email:
+            row = user_store.by_email(conn, email)
+            if row is None:
+                _fail(f"no user with the email {email}")
+            return row["id"]
+        owner = conn.execute(select(users.c.id).where(users.c.role == "owner").order_by(users.c.id)).scalar()
+    if owner is None:
+        _fail("there is no owner yet: run `preflab user create EMAIL --role owner` first")
+    return owner
+
+
+def _project_exists(store, project_id: int) -> None:
+    from .store import projects as project_store
+
+    with store.read() as conn:
+        if project_store.get(conn, project_id) is None:
+            _fail(f"there is no project {project_id}")
+
+
+@cli.command("import")
+@click.argument("project_id", type=int)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--user", "user_email", help="Email of the importing user; default: the first owner.")
+@data_dir_option
+def import_command(project_id: int, files: tuple[Path, ...], user_email: str | None, data_dir: Path):
+    """Import tasks from JSON, JSONL, CSV or TSV files, all or nothing."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from .imports import ImportFailed, Source, import_tasks
+
+    store = _store(data_dir)
+    _project_exists(store, project_id)
+    user_id = _acting_user(store, user_email)
+    total = sum(f.stat().st_size for f in files)
+    handles = [open(f, "rb") for f in files]  # noqa: SIM115 (closed below)
+    try:
+        with Progress(
+            "{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True
+        ) as bar:
+            job = bar.add_task("importing", total=total)
+            sources = [
+                Source(name=f.name, stream=_Counting(h, lambda n: bar.advance(job, n)))
+                for f, h in zip(files, handles, strict=False)
+            ]
+            result = import_tasks(store, project_id, sources, user_id=user_id)
+    except ImportFailed as exc:
+        _fail(f"{exc}\nNothing was imported.")
+    finally:
+        for h in handles:
+            h.close()
+    click.echo(
+        f"Imported {result.task_count} tasks ({result.annotation_count} annotations, "
+        f"{result.prediction_count} predictions) into project {project_id} in {result.duration:.1f}s"
+    )
+
+
+class _Counting:
+    """A binary file that reports how many bytes were read."""
+
+    def __init__(self, raw, report):
+        self.raw, self.report = raw, report
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        self.report(len(data))
+        return data
+
+    def __iter__(self):
+        for line in self.raw:
+            self.report(len(line))
+            yield line
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+@cli.command("export")
+@click.argument("project_id", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["JSON", "JSON_MIN", "CSV", "TSV"], case_sensitive=False),
+    default="JSON",
+    show_default=True,
+    help="Label Studio export format.",
+)
+@click.option("--all-tasks", is_flag=True, help="Export every task, not only the annotated ones.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; default: standard output.",
+)
+@data_dir_option
+def export_command(project_id: int, fmt: str, all_tasks: bool, output: Path | None, data_dir: Path):
+    """Export a project's tasks and annotations as Label Studio JSON, JSON_MIN, CSV or TSV."""
+    from .exports import check_format, stream
+
+    store = _store(data_dir)
+    _project_exists(store, project_id)
+    chunks = stream(store, project_id, check_format(fmt), all_tasks=all_tasks)
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        return
+    partial = output.with_name(output.name + ".partial")
+    with open(partial, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    partial.replace(output)
+    click.echo(f"Wrote {output}", err=True)
+
+
+def main():
+    cli()

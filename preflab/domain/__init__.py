@@ -1,0 +1,1 @@
+"""Pure code, no I/O: label configs, task shapes, export rows, roles."""

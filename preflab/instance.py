@@ -1,0 +1,65 @@
+"""Setting up an instance: the database, the first owner account and the demo project."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from . import gallery
+from .config import Settings
+from .domain import labelconfig
+from .imports import Source, import_tasks
+from .store import projects as project_store
+from .store import users as user_store
+from .store.db import Store
+
+ADMIN_EMAIL = "admin@preflab.local"
+
+
+@dataclass
+class Credentials:
+    email: str
+    password: str
+    token: str
+
+
+def open_store(settings: Settings) -> Store:
+    """Open the configured database and bring its schema up to date."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.url)
+    store.migrate()
+    return store
+
+
+def create_project(store: Store, *, title: str, label_config: str, user_id: int, **fields) -> int:
+    labelconfig.parse(label_config)
+    with store.write() as conn:
+        return project_store.create(
+            conn, created_by=user_id, title=title, label_config=label_config, **fields
+        )
+
+
+def first_start(store: Store) -> Credentials | None:
+    """On an empty instance, create an owner with a generated password and API token, and a
+    demo project; returns the credentials (shown once), or None when users exist already."""
+    with store.read() as conn:
+        if user_store.count(conn):
+            return None
+    password = secrets.token_urlsafe(12)
+    with store.write() as conn:
+        admin, token = user_store.create(conn, ADMIN_EMAIL, role="owner", password=password, username="admin")
+    template = gallery.template("human-preference")
+    project_id = create_project(
+        store,
+        title="Demo: " + template.title,
+        label_config=template.config,
+        user_id=admin["id"],
+        description="Pick the better answer to each prompt. Try the keys 1 and 2.",
+    )
+    import_tasks(
+        store,
+        project_id,
+        [Source(name="demo_tasks.json", items=gallery.demo_tasks(), is_file=False)],
+        user_id=admin["id"],
+    )
+    return Credentials(ADMIN_EMAIL, password, token)

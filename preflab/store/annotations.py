@@ -1,0 +1,139 @@
+"""Annotations and predictions. Every change refreshes its task's counters in the same
+transaction and releases the labeler's claim on the task."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from . import tasks as task_store
+from .clock import now
+from .schema import annotations, predictions, task_locks
+
+
+def create(
+    conn: Connection,
+    task: RowMapping,
+    *,
+    maximum: int,
+    user_id: int | None,
+    result: list,
+    was_cancelled: bool = False,
+    ground_truth: bool = False,
+    lead_time: float | None = None,
+    shown_order: list | None = None,
+) -> int:
+    stamp = now()
+    annotation_id = conn.execute(
+        insert(annotations).values(
+            task_id=task["id"],
+            project_id=task["project_id"],
+            completed_by=user_id,
+            result=orjson.dumps(result).decode(),
+            was_cancelled=was_cancelled,
+            ground_truth=ground_truth,
+            lead_time=lead_time,
+            shown_order=None if shown_order is None else orjson.dumps(shown_order).decode(),
+            unique_id=str(uuid.uuid4()),
+            updated_by=user_id,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+    ).inserted_primary_key[0]
+    _settle(conn, task["id"], maximum, user_id)
+    return annotation_id
+
+
+def insert_many(conn: Connection, rows: Sequence[dict]) -> None:
+    """Bulk insert (imports); the caller sets the tasks' counters itself."""
+    if rows:
+        conn.execute(insert(annotations), list(rows))
+
+
+def insert_predictions(conn: Connection, rows: Sequence[dict]) -> None:
+    if rows:
+        conn.execute(insert(predictions), list(rows))
+
+
+def get(conn: Connection, annotation_id: int) -> RowMapping | None:
+    return conn.execute(select(annotations).where(annotations.c.id == annotation_id)).mappings().first()
+
+
+def update_annotation(
+    conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int, **fields
+) -> None:
+    values = {k: v for k, v in fields.items() if v is not None}
+    if "result" in values:
+        values["result"] = orjson.dumps(values["result"]).decode()
+    if "shown_order" in values:
+        values["shown_order"] = orjson.dumps(values["shown_order"]).decode()
+    conn.execute(
+        update(annotations)
+        .where(annotations.c.id == annotation["id"])
+        .values(updated_at=now(), updated_by=user_id, **values)
+    )
+    _settle(conn, annotation["task_id"], maximum, user_id)
+
+
+def delete_annotation(conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int) -> None:
+    conn.execute(delete(annotations).where(annotations.c.id == annotation["id"]))
+    task_store.recount(conn, annotation["task_id"], maximum, user_id)
+
+
+def for_tasks(
+    conn: Connection, task_ids: Sequence[int], *, user_id: int | None = None
+) -> dict[int, list[RowMapping]]:
+    """Annotations of these tasks (only one user's when ``user_id`` is given), oldest first."""
+    out: dict[int, list[RowMapping]] = defaultdict(list)
+    if not task_ids:
+        return out
+    query = select(annotations).where(annotations.c.task_id.in_(list(task_ids)))
+    if user_id is not None:
+        query = query.where(annotations.c.completed_by == user_id)
+    for row in conn.execute(query.order_by(annotations.c.id)).mappings():
+        out[row["task_id"]].append(row)
+    return out
+
+
+def predictions_for_tasks(conn: Connection, task_ids: Sequence[int]) -> dict[int, list[RowMapping]]:
+    out: dict[int, list[RowMapping]] = defaultdict(list)
+    if not task_ids:
+        return out
+    query = select(predictions).where(predictions.c.task_id.in_(list(task_ids))).order_by(predictions.c.id)
+    for row in conn.execute(query).mappings():
+        out[row["task_id"]].append(row)
+    return out
+
+
+def _settle(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
+    task_store.recount(conn, task_id, maximum, user_id)
+    if user_id is not None:
+        conn.execute(
+            delete(task_locks).where(task_locks.c.task_id == task_id, task_locks.c.user_id == user_id)
+        )
+
+
+def create_prediction(
+    conn: Connection, task: RowMapping, *, result: list, score: float | None, model_version: str
+) -> int:
+    stamp = now()
+    return conn.execute(
+        insert(predictions).values(
+            task_id=task["id"],
+            project_id=task["project_id"],
+            result=orjson.dumps(result).decode(),
+            score=score,
+            model_version=model_version,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+    ).inserted_primary_key[0]
+
+
+def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:
+    return conn.execute(select(predictions).where(predictions.c.id == prediction_id)).mappings().first()

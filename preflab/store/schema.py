@@ -1,0 +1,170 @@
+"""The tables. One schema for SQLite and PostgreSQL.
+
+JSON payloads (task data, results) are stored as JSON text: the exporters splice them into their
+output without decoding them. Timestamps are ISO-8601 UTC strings with microseconds and ``Z``,
+the format the API returns, so they sort as text and need no conversion on the way out.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+Stamp = String(32)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("username", String(150), nullable=False, default=""),
+    Column("first_name", String(150), nullable=False, default=""),
+    Column("last_name", String(150), nullable=False, default=""),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text),
+    Column("token_hash", String(64), unique=True),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("last_activity", Stamp, nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("label_config", Text, nullable=False),
+    Column("expert_instruction", Text, nullable=False, default=""),
+    Column("show_instruction", Boolean, nullable=False, default=False),
+    Column("show_skip_button", Boolean, nullable=False, default=True),
+    Column("enable_empty_annotation", Boolean, nullable=False, default=True),
+    Column("show_annotation_history", Boolean, nullable=False, default=False),
+    Column("color", String(16), nullable=False, default="#FFFFFF"),
+    Column("maximum_annotations", Integer, nullable=False, default=1),
+    Column("is_published", Boolean, nullable=False, default=False),
+    Column("model_version", Text, nullable=False, default=""),
+    Column("is_draft", Boolean, nullable=False, default=False),
+    Column("sampling", String(32), nullable=False, default="Sequential sampling"),
+    Column("show_collab_predictions", Boolean, nullable=False, default=True),
+    Column("show_overlap_first", Boolean, nullable=False, default=False),
+    Column("overlap_cohort_percentage", Integer, nullable=False, default=100),
+    Column("min_annotations_to_start_training", Integer, nullable=False, default=0),
+    Column("randomize_order", Boolean, nullable=False, default=False),
+    Column("restricted", Boolean, nullable=False, default=False),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+file_uploads = Table(
+    "file_uploads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("inner_id", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("meta", Text, nullable=False, default="{}"),
+    Column("file_upload_id", Integer, ForeignKey("file_uploads.id", ondelete="SET NULL")),
+    # Denormalized counters, kept in the same transaction as the annotation that changes them.
+    Column("total_annotations", Integer, nullable=False, default=0),
+    Column("cancelled_annotations", Integer, nullable=False, default=0),
+    Column("total_predictions", Integer, nullable=False, default=0),
+    Column("is_labeled", Boolean, nullable=False, default=False),
+    Column("completed_at", Stamp),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_tasks_queue", "project_id", "is_labeled", "id"),
+    UniqueConstraint("project_id", "inner_id", name="uq_tasks_inner_id"),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("completed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("result", Text, nullable=False, default="[]"),
+    Column("was_cancelled", Boolean, nullable=False, default=False),
+    Column("ground_truth", Boolean, nullable=False, default=False),
+    Column("lead_time", Float),
+    # The order the answers were shown in (position-bias control), e.g. ["answer2", "answer1"].
+    Column("shown_order", Text),
+    Column("unique_id", String(36), nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_annotations_task_user", "task_id", "completed_by"),
+    Index("ix_annotations_project", "project_id", "task_id"),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("result", Text, nullable=False, default="[]"),
+    Column("score", Float),
+    Column("model_version", Text, nullable=False, default=""),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_predictions_task", "task_id"),
+)
+
+# A claim on an open slot of a task, so two labelers never get the last slot at once.
+task_locks = Table(
+    "task_locks",
+    metadata,
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_task_locks_user", "project_id", "user_id"),
+)
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("path", Text),
+    Column("md5", String(32)),
+    Column("task_count", Integer, nullable=False, default=0),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", Stamp, nullable=False),
+    Column("finished_at", Stamp),
+)

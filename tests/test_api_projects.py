@@ -1,0 +1,74 @@
+from tests.conftest import PAIRWISE, SEED_CONFIG, seed_tasks
+
+
+def test_create_returns_201_and_the_full_project(api):
+    r = api.post("/api/projects", json={"title": "Prefs", "label_config": SEED_CONFIG, "description": "d"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["label_config"] == SEED_CONFIG  # byte for byte
+    assert body["parsed_label_config"]["comparison"]["to_name"] == ["answer1", "answer2"]
+    assert body["created_by"]["email"] == "owner@example.com"
+    assert body["sampling"] == "Sequential sampling"
+    for key in ("task_number", "num_tasks_with_annotations", "finished_task_number", "queue_total", "state"):
+        assert key in body
+
+
+def test_trailing_slash_is_optional_and_never_redirects(api, project):
+    for path in (f"/api/projects/{project}", f"/api/projects/{project}/"):
+        r = api.get(path, follow_redirects=False)
+        assert r.status_code == 200 and r.json()["id"] == project
+    r = api.post("/api/projects/", json={"title": "slash", "label_config": PAIRWISE}, follow_redirects=False)
+    assert r.status_code == 201
+
+
+def test_patch_is_200_and_overlap_relabels(api, project):
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(2))
+    task = api.get(f"/api/projects/{project}/next").json()["id"]
+    api.post(f"/api/tasks/{task}/annotations", json={"result": []})
+    assert api.get(f"/api/projects/{project}").json()["finished_task_number"] == 1
+    r = api.patch(f"/api/projects/{project}", json={"maximum_annotations": 2, "title": "New"})
+    assert r.status_code == 200
+    assert r.json()["title"] == "New" and r.json()["finished_task_number"] == 0
+
+
+def test_invalid_config_is_400_in_label_studio_shape(api):
+    xml = '<View><Text name="c" value="$c"/><Choices name="x" toName="a"><Choice value="y"/></Choices></View>'
+    r = api.post("/api/projects", json={"title": "bad", "label_config": xml})
+    assert r.status_code == 400
+    assert r.json()["validation_errors"] == {"label_config": ["toName=\"a\" not found in names: ['c']"]}
+
+
+def test_config_change_that_existing_tasks_cannot_fill_is_refused(api, project):
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(1))
+    r = api.patch(
+        f"/api/projects/{project}", json={"label_config": '<View><Text name="t" value="$text"/></View>'}
+    )
+    assert r.status_code == 400
+    assert 'no data key "text"' in r.json()["detail"]
+    assert api.get(f"/api/projects/{project}").json()["label_config"] == PAIRWISE
+
+
+def test_unknown_project_is_404_and_delete_is_204(api, project):
+    assert api.get("/api/projects/999").status_code == 404
+    assert api.delete(f"/api/projects/{project}/").status_code == 204
+    assert api.get(f"/api/projects/{project}").status_code == 404
+
+
+def test_list_projects_pages(api):
+    ids = [
+        api.post("/api/projects", json={"title": f"p{i}", "label_config": PAIRWISE}).json()["id"]
+        for i in range(3)
+    ]
+    first = api.get("/api/projects?page=1&page_size=2").json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    second = api.get("/api/projects?page=2&page_size=2").json()
+    assert {p["id"] for p in first["results"] + second["results"]} == set(ids)
+    assert api.get("/api/projects?page=3&page_size=2").status_code == 404
+    assert len(api.get("/api/projects?page_size=10000000").json()["results"]) == 3
+
+
+def test_validate_endpoint_returns_sample_data(api):
+    r = api.post("/api/projects/validate", json={"label_config": SEED_CONFIG})
+    assert r.status_code == 200
+    assert r.json()["data_keys"] == ["prompt", "answer1", "answer2"]
+    assert r.json()["sample_data"]["answer1"].startswith("Reinforcement Learning")

@@ -1,0 +1,89 @@
+import threading
+import time
+
+import pytest
+
+from tests.conftest import Api, make_user, pick, seed_tasks
+
+
+@pytest.fixture
+def labelers(client, store):
+    return [Api(client, make_user(store, f"l{i}@example.com", "annotator")) for i in range(4)]
+
+
+def test_sequential_queue_and_done(api, project, labelers):
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(3)).json()["task_ids"]
+    a = labelers[0]
+    seen = []
+    for _ in range(3):
+        task = a.get(f"/api/projects/{project}/next").json()
+        assert a.get(f"/api/projects/{project}/next").json()["id"] == task["id"]  # asking again: same claim
+        seen.append(task["id"])
+        a.post(f"/api/tasks/{task['id']}/annotations", json={"result": pick()})
+    assert seen == ids
+    r = a.get(f"/api/projects/{project}/next")
+    assert r.status_code == 404 and "No more tasks" in r.json()["detail"]
+
+
+def test_overlap_gives_each_task_to_n_distinct_labelers(api, project, labelers):
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 2})
+    [tid] = api.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+    a, b, c = labelers[:3]
+    assert a.get(f"/api/projects/{project}/next").json()["id"] == tid
+    assert b.get(f"/api/projects/{project}/next").json()["id"] == tid
+    assert c.get(f"/api/projects/{project}/next").status_code == 404  # both slots claimed
+    a.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+    assert a.get(f"/api/projects/{project}/next").status_code == 404  # done it already
+    b.post(f"/api/tasks/{tid}/annotations", json={"result": pick("right")})
+    assert api.get(f"/api/tasks/{tid}").json()["is_labeled"] is True
+
+
+def test_skipped_task_goes_to_others_not_back_to_the_skipper(api, project, labelers):
+    [tid] = api.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+    a, b = labelers[:2]
+    a.get(f"/api/projects/{project}/next")
+    a.post(f"/api/tasks/{tid}/annotations", json={"result": [], "was_cancelled": True})
+    assert a.get(f"/api/projects/{project}/next").status_code == 404
+    assert b.get(f"/api/projects/{project}/next").json()["id"] == tid
+
+
+def test_expired_claims_are_offered_again(api, project, labelers, app):
+    app.state.settings.lock_ttl = 0.2
+    [tid] = api.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+    a, b = labelers[:2]
+    assert a.get(f"/api/projects/{project}/next").json()["id"] == tid
+    assert b.get(f"/api/projects/{project}/next").status_code == 404
+    time.sleep(0.3)
+    assert b.get(f"/api/projects/{project}/next").json()["id"] == tid
+
+
+def test_concurrent_labelers_never_share_the_last_slot(api, project, live_server, store):
+    import httpx
+
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(10))
+    accounts = [make_user(store, f"c{i}@example.com", "annotator") for i in range(8)]
+    got: dict[int, list[int]] = {}
+    barrier = threading.Barrier(len(accounts))
+
+    def work(account):
+        with httpx.Client(base_url=live_server.url, headers=account.headers) as http:
+            barrier.wait()
+            mine = []
+            while True:
+                r = http.get(f"/api/projects/{project}/next")
+                if r.status_code == 404:
+                    break
+                tid = r.json()["id"]
+                mine.append(tid)
+                assert http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code == 201
+            got[account.id] = mine
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in accounts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    everything = [tid for mine in got.values() for tid in mine]
+    assert len(everything) == 10 and len(set(everything)) == 10  # each task annotated exactly once
+    tasks = api.get(f"/api/tasks?project={project}").json()["tasks"]
+    assert all(t["total_annotations"] == 1 for t in tasks)
