@@ -45,9 +45,11 @@ def stream(
 
     with store.read() as conn:
         config = labelconfig.parse(project_store.get(conn, project_id)["label_config"])
+        columns = None
         if fmt in ("CSV", "TSV"):
-            columns = _columns((t for batch in tasks(conn) for t in batch), config)
-        yield from _render(fmt, tasks(conn), config, columns if fmt in ("CSV", "TSV") else None)
+            data_keys, present = dump.columns(conn, project_id, all_tasks=all_tasks, ids=ids)
+            columns = csv_columns(data_keys, present & config.controls.keys(), config)
+        yield from _render(fmt, tasks(conn), config, columns)
 
 
 def _render(fmt: str, batches: Iterable[list[dict]], config, columns) -> Iterator[bytes]:

@@ -6,9 +6,12 @@ transaction, so any error leaves the project as it was. Items stream through in 
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -26,6 +29,20 @@ from .store.db import Store, lock_project
 from .store.schema import file_uploads, users
 
 BATCH = 1000
+TASK_COLUMNS = (
+    "project_id",
+    "inner_id",
+    "data",
+    "meta",
+    "file_upload_id",
+    "total_annotations",
+    "cancelled_annotations",
+    "total_predictions",
+    "is_labeled",
+    "completed_at",
+    "created_at",
+    "updated_at",
+)
 
 
 class ImportFailed(ValueError):
@@ -73,104 +90,151 @@ class ImportResult:
         }
 
 
-def import_tasks(
-    store: Store,
-    project_id: int,
-    sources: list[Source],
-    *,
-    user_id: int,
-    on_item: Callable[[], None] | None = None,
-) -> ImportResult:
+def import_tasks(store: Store, project_id: int, sources: list[Source], *, user_id: int) -> ImportResult:
+    """Import all sources in one write transaction, or nothing.
+
+    Parsing and checking run in a second thread while this one writes the batches, so the
+    CPU-bound reading overlaps SQLite's work (which runs without the GIL).
+    """
     started = time.perf_counter()
     result = ImportResult()
     with store.write() as conn:
         lock_project(conn, project_id)
         project = project_store.get(conn, project_id)
         config = labelconfig.parse(project["label_config"])
+        upload_ids = [_record_upload(conn, project_id, source, result) for source in sources]
         writer = _Writer(conn, project, user_id, result)
-        for source in sources:
-            upload_id = None
-            if source.is_file and source.stream is not None:
-                upload_id = conn.execute(
-                    insert(file_uploads).values(project_id=project_id, name=source.name, created_at=now())
-                ).inserted_primary_key[0]
-                result.file_upload_ids.append(upload_id)
-                suffix = "." + source.name.rsplit(".", 1)[-1].lower() if "." in source.name else ""
-                result.found_formats[suffix] = result.found_formats.get(suffix, 0) + 1
-            try:
-                for where, item in source.read():
-                    try:
-                        task = normalize(item, config)
-                    except TaskError as exc:
-                        raise ImportFailed(f"{source.name}: {where}: {exc}") from None
-                    writer.add(task, upload_id)
-                    if on_item:
-                        on_item()
-            except FormatError as exc:
-                raise ImportFailed(str(exc)) from None
-        writer.flush()
+        with _Reader(sources, config) as batches:
+            for index, batch in batches:
+                writer.write(batch, upload_ids[index])
         if not result.task_ids:
             raise ImportFailed("no tasks found: the import holds no items")
     result.duration = time.perf_counter() - started
     return result
 
 
+def _record_upload(conn: Connection, project_id: int, source: Source, result: ImportResult) -> int | None:
+    if not (source.is_file and source.stream is not None):
+        return None
+    upload_id = conn.execute(
+        insert(file_uploads).values(project_id=project_id, name=source.name, created_at=now())
+    ).inserted_primary_key[0]
+    result.file_upload_ids.append(upload_id)
+    suffix = "." + source.name.rsplit(".", 1)[-1].lower() if "." in source.name else ""
+    result.found_formats[suffix] = result.found_formats.get(suffix, 0) + 1
+    return upload_id
+
+
+class _Reader:
+    """Reads and normalizes the sources in a background thread; iterating yields
+    ``(source index, [NewTask, ...])`` batches, and re-raises the reader's error."""
+
+    _DONE = object()
+
+    def __init__(self, sources: list[Source], config: labelconfig.LabelConfig):
+        self.sources, self.config = sources, config
+        self.queue: queue.Queue = queue.Queue(maxsize=4)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="preflab-import-reader", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self._batches()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a reader waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                self.queue.get(timeout=0.05)
+        self.thread.join()
+
+    def _batches(self) -> Iterator[tuple[int, list[NewTask]]]:
+        while True:
+            item = self.queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _run(self) -> None:
+        try:
+            for index, source in enumerate(self.sources):
+                batch: list[NewTask] = []
+                for where, item in source.read():
+                    try:
+                        batch.append(normalize(item, self.config))
+                    except TaskError as exc:
+                        raise ImportFailed(f"{source.name}: {where}: {exc}") from None
+                    if len(batch) == BATCH:
+                        if not self._put((index, batch)):
+                            return
+                        batch = []
+                if batch and not self._put((index, batch)):
+                    return
+            self._put(self._DONE)
+        except FormatError as exc:
+            self._put(ImportFailed(str(exc)))
+        except BaseException as exc:
+            self._put(exc)
+
+
 class _Writer:
-    """Buffers normalized tasks and writes them in batches."""
+    """Writes batches of normalized tasks with their annotations and predictions."""
 
     def __init__(self, conn: Connection, project, user_id: int, result: ImportResult):
         self.conn, self.project, self.user_id, self.result = conn, project, user_id, result
         self.inner_id = task_store.next_inner_id(conn, project["id"])
-        self.pending: list[tuple[NewTask, int | None]] = []
         self.known_users = set(conn.execute(select(users.c.id)).scalars())
         self.emails: dict[str, int] = {}
 
-    def add(self, task: NewTask, upload_id: int | None) -> None:
-        self.pending.append((task, upload_id))
-        if len(self.pending) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
+    def write(self, batch: list[NewTask], upload_id: int | None) -> None:
         stamp = now()
-        maximum = self.project["maximum_annotations"]
+        project_id, maximum = self.project["id"], self.project["maximum_annotations"]
         rows = []
-        for task, upload_id in self.pending:
-            done = [a for a in task.annotations if not a.was_cancelled]
+        columns = self.result.data_columns
+        for task in batch:
+            columns.update(task.data)
+            done = [a for a in task.annotations if not a.was_cancelled] if task.annotations else ()
             labeled = len(done) >= maximum
-            self.result.data_columns.update(task.data)
+            completed = max((a.created_at or stamp for a in done), default=None) if labeled else None
             rows.append(
-                {
-                    "project_id": self.project["id"],
-                    "inner_id": self.inner_id,
-                    "data": orjson.dumps(task.data).decode(),
-                    "meta": orjson.dumps(task.meta).decode(),
-                    "file_upload_id": upload_id,
-                    "total_annotations": len(done),
-                    "cancelled_annotations": len(task.annotations) - len(done),
-                    "total_predictions": len(task.predictions),
-                    "is_labeled": labeled,
-                    "completed_at": max((a.created_at or stamp for a in done), default=None)
-                    if labeled
-                    else None,
-                    "updated_by": None,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                }
+                (
+                    project_id,
+                    self.inner_id,
+                    orjson.dumps(task.data).decode(),
+                    orjson.dumps(task.meta).decode(),
+                    upload_id,
+                    len(done),
+                    len(task.annotations) - len(done),
+                    len(task.predictions),
+                    labeled,
+                    completed,
+                    stamp,
+                    stamp,
+                )
             )
             self.inner_id += 1
-        ids = task_store.insert_many(self.conn, rows)
+        ids = task_store.insert_many(self.conn, TASK_COLUMNS, rows)
         self.result.task_ids.extend(ids)
         self.result.task_count += len(ids)
         annotation_rows, prediction_rows = [], []
-        for task_id, (task, _) in zip(ids, self.pending, strict=False):
+        for task_id, task in zip(ids, batch, strict=True):
             for a in task.annotations:
                 user = self._user(a.completed_by)
                 annotation_rows.append(
                     {
                         "task_id": task_id,
-                        "project_id": self.project["id"],
+                        "project_id": project_id,
                         "completed_by": user,
                         "result": orjson.dumps(a.result).decode(),
                         "was_cancelled": a.was_cancelled,
@@ -189,7 +253,7 @@ class _Writer:
                 prediction_rows.append(
                     {
                         "task_id": task_id,
-                        "project_id": self.project["id"],
+                        "project_id": project_id,
                         "result": orjson.dumps(p.result).decode(),
                         "score": p.score,
                         "model_version": p.model_version or "",
@@ -201,7 +265,6 @@ class _Writer:
         annotation_store.insert_predictions(self.conn, prediction_rows)
         self.result.annotation_count += len(annotation_rows)
         self.result.prediction_count += len(prediction_rows)
-        self.pending.clear()
 
     def _user(self, completed_by: int | str | None) -> int:
         """Imported annotations keep their author when that user exists here (same id, or the

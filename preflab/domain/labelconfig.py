@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from xml.etree.ElementTree import Element
 
 import orjson
@@ -72,14 +73,14 @@ class ControlTag:
     attrs: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class LabelConfig:
     xml: str
     root: Element = field(hash=False, compare=False, repr=False)
     objects: dict[str, ObjectTag]
     controls: dict[str, ControlTag]
 
-    @property
+    @cached_property
     def data_keys(self) -> list[str]:
         """Keys every task's data must have: one per ``$variable`` the config displays."""
         keys: list[str] = []
@@ -94,7 +95,13 @@ class LabelConfig:
         return keys
 
     def missing_keys(self, data: dict) -> list[str]:
+        if self._required <= data.keys():
+            return []
         return [key for key in self.data_keys if key not in data]
+
+    @cached_property
+    def _required(self) -> frozenset[str]:
+        return frozenset(self.data_keys)
 
     def parsed(self) -> dict:
         """Label Studio's ``parsed_label_config``."""

@@ -7,8 +7,6 @@ follow Label Studio's converter (``preflab.domain.exportrows``).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 import orjson
@@ -175,34 +173,30 @@ def write_json_min(batches: Iterable[list[dict]], config: LabelConfig) -> Iterat
 def write_delimited(
     batches: Iterable[list[dict]], config: LabelConfig, columns: list[str], delimiter: str = ","
 ) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer,
-        fieldnames=columns,
-        delimiter=delimiter,
-        quoting=csv.QUOTE_NONNUMERIC,
-        lineterminator="\r\n",
-        extrasaction="ignore",
-    )
-    writer.writeheader()
+    """CSV/TSV as Python's ``csv`` writes it with ``QUOTE_NONNUMERIC`` and ``\\r\\n`` (Label
+    Studio's converter): strings quoted with quotes doubled, numbers bare, null as ``""``."""
+    yield (delimiter.join(_quote(c) for c in columns) + "\r\n").encode()
     for batch in batches:
+        lines = []
         for task in batch:
             for row in exportrows.rows(task, config):
-                writer.writerow({k: _cell(k, v) for k, v in row.items()})
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode()
+                lines.append(delimiter.join(_cell(column, row.get(column)) for column in columns))
+        if lines:
+            yield ("\r\n".join(lines) + "\r\n").encode()
 
 
-def _cell(key: str, value):
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _cell(column: str, value) -> str:
     if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        return orjson.dumps(value).decode()
-    if key == "annotator":
+        return '""'
+    if isinstance(value, (int, float)) and column != "annotator":  # bool is an int to csv too
         return str(value)
-    return value
+    if isinstance(value, (dict, list)):
+        return _quote(orjson.dumps(value).decode())
+    return _quote(str(value))
 
 
 def _json(text: str, decode: bool):

@@ -9,7 +9,9 @@ must not race (queue claims, imports) lock their project row.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,7 @@ class Store:
     def __init__(self, url: str, *, pool_size: int = 20):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._writer = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         if self.is_sqlite:
             database = make_url(url).database
             if database and database != ":memory:":
@@ -42,7 +45,9 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        # On SQLite, writers of this process queue on a Python lock rather than on SQLite's busy
+        # handler, whose sleep-and-retry backoff gives concurrent writers long tail latencies.
+        with self._writer, self.engine.connect() as conn:
             conn.execution_options(preflab_write=True)
             with conn.begin():
                 yield conn

@@ -105,6 +105,7 @@ tasks = Table(
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     Index("ix_tasks_queue", "project_id", "is_labeled", "id"),
+    Index("ix_tasks_project", "project_id", "id"),
     UniqueConstraint("project_id", "inner_id", name="uq_tasks_inner_id"),
 )
 

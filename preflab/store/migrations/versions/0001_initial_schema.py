@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
+Revises: (none)
 Create Date: 2026-11-26
 """
 
@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("project_id", "inner_id", name="uq_tasks_inner_id"),
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_tasks_project", ["project_id", "id"], unique=False)
         batch_op.create_index("ix_tasks_queue", ["project_id", "is_labeled", "id"], unique=False)
 
     op.create_table(
@@ -192,6 +193,7 @@ def downgrade() -> None:
     op.drop_table("annotations")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_tasks_queue")
+        batch_op.drop_index("ix_tasks_project")
 
     op.drop_table("tasks")
     op.drop_table("project_members")
