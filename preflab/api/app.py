@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
+from .. import web
 from ..config import Settings
 from ..store.db import Store
 from . import errors
@@ -50,5 +51,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     errors.install(app)
     for module in (system, users, projects, imports, tasks, annotations, exports):
         app.include_router(module.router)
+    web.install(app)
     app.add_middleware(StripTrailingSlash)
     return app

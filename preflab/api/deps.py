@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -10,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from ..domain.roles import can_manage_projects, can_see_project
 from ..store import projects as project_store
+from ..store import sessions as session_store
 from ..store import users as user_store
 from ..store.db import Store
 
@@ -25,9 +27,24 @@ UNAUTHENTICATED = HTTPException(
 )
 
 
+SESSION_COOKIE = "preflab_session"
+CSRF_HEADER = "X-CSRFToken"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def session_user(request: Request, store: Store) -> tuple[RowMapping, str] | None:
+    """(user, CSRF token) of the browser session in the request's cookie, if any."""
+    key = request.cookies.get(SESSION_COOKIE)
+    if not key:
+        return None
+    with store.read() as conn:
+        return session_store.lookup(conn, key)
+
+
 def current_user(request: Request, store: StoreDep) -> RowMapping:
     """The user of an ``Authorization: Token <key>`` header (keyword case-insensitive; ``Bearer``
-    is accepted too) or of a signed session cookie."""
+    is accepted too) or of a browser session cookie. Cookie-authenticated requests that change
+    something must carry the session's CSRF token in the ``X-CSRFToken`` header."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, key = header.partition(" ")
@@ -39,10 +56,15 @@ def current_user(request: Request, store: StoreDep) -> RowMapping:
         if user is None:
             raise HTTPException(401, "Invalid token.", headers={"WWW-Authenticate": "Token"})
         return user
-    session_user = getattr(request.state, "session_user", None)
-    if session_user is not None:
-        return session_user
-    raise UNAUTHENTICATED
+    found = session_user(request, store)
+    if found is None:
+        raise UNAUTHENTICATED
+    user, csrf = found
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), csrf
+    ):
+        raise HTTPException(403, "CSRF token missing or incorrect.")
+    return user
 
 
 UserDep = Annotated[RowMapping, Depends(current_user)]

@@ -198,6 +198,7 @@ def task_json(task, annotations: list, predictions: list, users: dict, upload: s
         "created_at": task["created_at"],
         "updated_at": task["updated_at"],
         "is_labeled": bool(task["is_labeled"]),
+        "agreement": task["agreement"],
         "overlap": None,
         "comment_count": 0,
         "unresolved_comment_count": 0,

@@ -137,3 +137,13 @@ def create_prediction(
 
 def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:
     return conn.execute(select(predictions).where(predictions.c.id == prediction_id)).mappings().first()
+
+
+def history(conn: Connection, project_id: int, user_id: int, limit: int) -> list[RowMapping]:
+    query = (
+        select(annotations.c.id, annotations.c.task_id, annotations.c.was_cancelled, annotations.c.updated_at)
+        .where(annotations.c.project_id == project_id, annotations.c.completed_by == user_id)
+        .order_by(annotations.c.updated_at.desc(), annotations.c.id.desc())
+        .limit(limit)
+    )
+    return conn.execute(query).mappings().all()

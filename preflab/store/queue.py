@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Collection
 
 from sqlalchemy import Connection, delete, exists, func, insert, select
 from sqlalchemy.engine import RowMapping
@@ -19,14 +20,19 @@ from .db import lock_project
 from .schema import annotations, task_locks, tasks
 
 
-def next_task(conn: Connection, project: RowMapping, user_id: int, *, ttl: float) -> int | None:
-    """Claim and return the id of the user's next task, or None when nothing is left for them."""
+def next_task(
+    conn: Connection, project: RowMapping, user_id: int, *, ttl: float, keep: Collection[int] = ()
+) -> int | None:
+    """Claim and return the id of the user's next task, or None when nothing is left for them.
+
+    ``keep`` are tasks the user holds and is still working on (the labeling page prefetches the
+    task after the one on screen): those claims stay, and the answer is another task.
+    """
     lock_project(conn, project["id"])
     now = time.time()
-    held = _held(conn, project["id"], user_id, now)
-    if held is not None:
-        task_id = held
-    else:
+    keep = set(keep)
+    task_id = _held(conn, project["id"], user_id, now, keep)
+    if task_id is None:
         start = 0
         if project["sampling"] == "Uniform sampling":
             low, high = conn.execute(
@@ -35,13 +41,17 @@ def next_task(conn: Connection, project: RowMapping, user_id: int, *, ttl: float
                 )
             ).one()
             start = random.randint(low, high) if low is not None else 0
-        task_id = _first_open(conn, project, user_id, now, start)
+        task_id = _first_open(conn, project, user_id, now, start, keep)
         if task_id is None and start:
-            task_id = _first_open(conn, project, user_id, now, 0)
+            task_id = _first_open(conn, project, user_id, now, 0, keep)
         if task_id is None:
             return None
     conn.execute(
-        delete(task_locks).where(task_locks.c.user_id == user_id, task_locks.c.project_id == project["id"])
+        delete(task_locks).where(
+            task_locks.c.user_id == user_id,
+            task_locks.c.project_id == project["id"],
+            task_locks.c.task_id.not_in(keep),
+        )
     )
     conn.execute(
         insert(task_locks).values(
@@ -57,9 +67,10 @@ def release(conn: Connection, project_id: int, user_id: int) -> None:
     )
 
 
-def _held(conn: Connection, project_id: int, user_id: int, now: float) -> int | None:
-    """A live claim of this user on a task they have not annotated since."""
+def _held(conn: Connection, project_id: int, user_id: int, now: float, keep: set[int]) -> int | None:
+    """A live claim of this user on a task they have not annotated since (other than ``keep``)."""
     query = select(task_locks.c.task_id).where(
+        task_locks.c.task_id.not_in(keep),
         task_locks.c.project_id == project_id,
         task_locks.c.user_id == user_id,
         task_locks.c.expires_at > now,
@@ -68,7 +79,9 @@ def _held(conn: Connection, project_id: int, user_id: int, now: float) -> int | 
     return conn.execute(query).scalar()
 
 
-def _first_open(conn: Connection, project: RowMapping, user_id: int, now: float, start: int) -> int | None:
+def _first_open(
+    conn: Connection, project: RowMapping, user_id: int, now: float, start: int, keep: set[int]
+) -> int | None:
     others = (
         select(func.count())
         .select_from(task_locks)
@@ -83,6 +96,7 @@ def _first_open(conn: Connection, project: RowMapping, user_id: int, now: float,
             tasks.c.project_id == project["id"],
             tasks.c.is_labeled.is_(False),
             tasks.c.id >= start,
+            tasks.c.id.not_in(keep),
             ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == user_id),
             tasks.c.total_annotations + others < project["maximum_annotations"],
         )

@@ -100,6 +100,8 @@ tasks = Table(
     Column("cancelled_annotations", Integer, nullable=False, default=0),
     Column("total_predictions", Integer, nullable=False, default=0),
     Column("is_labeled", Boolean, nullable=False, default=False),
+    # Share of the finished annotations that agree with the most common answer (None below two).
+    Column("agreement", Float),
     Column("completed_at", Stamp),
     Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
@@ -168,4 +170,15 @@ exports = Table(
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
     Column("finished_at", Stamp),
+)
+
+# Browser sessions: the cookie holds a random key, only its SHA-256 is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, select, update
 from sqlalchemy.engine import RowMapping
 
+from ..domain.agreement import agreement
 from .clock import now
 from .schema import annotations, predictions, tasks
 
@@ -48,28 +50,76 @@ def get(conn: Connection, task_id: int) -> RowMapping | None:
     return conn.execute(select(tasks).where(tasks.c.id == task_id)).mappings().first()
 
 
+SORTABLE = (
+    "id",
+    "inner_id",
+    "total_annotations",
+    "cancelled_annotations",
+    "agreement",
+    "completed_at",
+    "updated_at",
+    "created_at",
+)
+
+
+@dataclass
+class TaskFilter:
+    """Which tasks a listing shows, and in what order."""
+
+    labeled: bool | None = None
+    ids: Sequence[int] | None = None
+    excluded: Sequence[int] = ()
+    annotator: int | None = None  # only tasks this user annotated
+    completed_after: str | None = None
+    completed_before: str | None = None
+    agreement_below: float | None = None
+    ordering: str = "id"  # a SORTABLE column, "-" in front for descending
+
+    def where(self, project_id: int):
+        where = [tasks.c.project_id == project_id]
+        if self.labeled is not None:
+            where.append(tasks.c.is_labeled == self.labeled)
+        if self.ids is not None:
+            where.append(tasks.c.id.in_(list(self.ids)))
+        if self.excluded:
+            where.append(tasks.c.id.not_in(list(self.excluded)))
+        if self.annotator is not None:
+            where.append(
+                exists().where(
+                    annotations.c.task_id == tasks.c.id, annotations.c.completed_by == self.annotator
+                )
+            )
+        if self.completed_after:
+            where.append(tasks.c.completed_at >= self.completed_after)
+        if self.completed_before:
+            where.append(tasks.c.completed_at < self.completed_before)
+        if self.agreement_below is not None:
+            where.append(tasks.c.agreement < self.agreement_below)
+        return and_(*where)
+
+    def order(self):
+        name = self.ordering.lstrip("-")
+        if name not in SORTABLE:
+            raise ValueError(f"cannot sort by {name!r}; sortable: {', '.join(SORTABLE)}")
+        column = tasks.c[name]
+        if self.ordering.startswith("-"):
+            return (column.desc().nulls_last(), tasks.c.id.desc())
+        return (column.asc().nulls_last(), tasks.c.id)
+
+
 def page(
-    conn: Connection,
-    project_id: int,
-    *,
-    page: int,
-    page_size: int,
-    labeled: bool | None = None,
-    ids: Sequence[int] | None = None,
-    excluded: Sequence[int] | None = None,
+    conn: Connection, project_id: int, *, page: int, page_size: int, filter: TaskFilter | None = None
 ) -> tuple[int, list[RowMapping]]:
-    """One page of a project's tasks (by id) and the total that match."""
-    where = [tasks.c.project_id == project_id]
-    if labeled is not None:
-        where.append(tasks.c.is_labeled == labeled)
-    if ids is not None:
-        where.append(tasks.c.id.in_(list(ids)))
-    if excluded:
-        where.append(tasks.c.id.not_in(list(excluded)))
-    condition = and_(*where)
+    """One page of a project's tasks and the total that match."""
+    filter = filter or TaskFilter()
+    condition = filter.where(project_id)
     total = conn.execute(select(func.count()).select_from(tasks).where(condition)).scalar_one()
     query = (
-        select(tasks).where(condition).order_by(tasks.c.id).limit(page_size).offset((page - 1) * page_size)
+        select(tasks)
+        .where(condition)
+        .order_by(*filter.order())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     )
     return total, list(conn.execute(query).mappings())
 
@@ -109,6 +159,12 @@ def delete_many(
 def recount(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
     """Refresh a task's denormalized counters from its annotations and predictions."""
     a = annotations.c
+    results = [
+        orjson.loads(r)
+        for r in conn.execute(
+            select(a.result).where(a.task_id == task_id, a.was_cancelled.is_(False))
+        ).scalars()
+    ]
     done, cancelled, last = conn.execute(
         select(
             func.count().filter(a.was_cancelled.is_(False)),
@@ -128,6 +184,7 @@ def recount(conn: Connection, task_id: int, maximum: int, user_id: int | None) -
             cancelled_annotations=cancelled,
             total_predictions=n_predictions,
             is_labeled=labeled,
+            agreement=agreement(results),
             completed_at=last if labeled else None,
             updated_at=now(),
             updated_by=user_id,

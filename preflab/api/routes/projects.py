@@ -3,7 +3,9 @@
 import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from ... import gallery
 from ...domain import labelconfig
+from ...store import annotations as annotation_store
 from ...store import projects as project_store
 from ...store import queue
 from ...store import tasks as task_store
@@ -11,7 +13,7 @@ from ...store import users as user_store
 from ..deps import StoreDep, UserDep, project_for, require_manager
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
-from ..params import integer
+from ..params import int_list, integer
 from ..render import project_json, user_json
 from ..schemas import MemberIn, ProjectIn
 from .tasks import task_payload
@@ -119,11 +121,14 @@ def delete_project(project_id: int, user: UserDep, store: StoreDep) -> Response:
 @router.get("/api/projects/{project_id}/next")
 def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
     """Claim the caller's next task: one they have not done, with a slot left under the
-    project's ``maximum_annotations``, never the same last slot as another labeler."""
+    project's ``maximum_annotations``, never the same last slot as another labeler.
+    ``keep=ID`` (repeatable) keeps the caller's claims on those tasks and answers another one,
+    so a page can prefetch the task after the one on screen."""
     ttl = request.app.state.settings.lock_ttl
+    keep = int_list(request, "keep") or ()
     with store.write() as conn:
         project = project_for(conn, user, project_id)
-        task_id = queue.next_task(conn, project, user["id"], ttl=ttl)
+        task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
         if task_id is None:
             raise HTTPException(404, "No more tasks left to label in this project.")
         return JSONResponse(task_payload(conn, task_store.get(conn, task_id), user))
@@ -155,3 +160,34 @@ def remove_member(project_id: int, user_id: int, user: UserDep, store: StoreDep)
         project_for(conn, user, project_id, manage=True)
         project_store.remove_member(conn, project_id, user_id)
     return Response(status_code=204)
+
+
+@router.get("/api/projects/{project_id}/history")
+def history(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+    """The caller's own annotations in this project, newest first: where "go back" leads."""
+    limit = integer(request, "limit", 50)
+    with store.read() as conn:
+        project_for(conn, user, project_id)
+        rows = annotation_store.history(conn, project_id, user["id"], limit)
+    return JSONResponse(
+        [
+            {
+                "annotation": r["id"],
+                "task": r["task_id"],
+                "was_cancelled": bool(r["was_cancelled"]),
+                "updated_at": r["updated_at"],
+            }
+            for r in rows
+        ]
+    )
+
+
+@router.get("/api/templates")
+def templates(user: UserDep) -> JSONResponse:
+    """The labeling-config gallery."""
+    return JSONResponse(
+        [
+            {"key": t.key, "title": t.title, "description": t.description, "config": t.config}
+            for t in gallery.TEMPLATES
+        ]
+    )

@@ -9,9 +9,10 @@ from ...store import annotations as annotation_store
 from ...store import tasks as task_store
 from ...store import users as user_store
 from ...store.schema import file_uploads
+from ...store.tasks import TaskFilter
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
-from ..params import integer
+from ..params import flag, integer
 from ..render import task_json
 from ..schemas import DmAction, TaskPatch
 
@@ -51,26 +52,51 @@ def visible_task(conn, user, task_id: int, *, manage: bool = False):
     return task, project
 
 
-def _selection(request: Request) -> tuple[bool | None, list[int] | None, list[int]]:
-    """(labeled, included ids, excluded ids) from the Data Manager ``query`` parameter."""
-    raw = request.query_params.get("query")
-    if not raw:
-        return None, None, []
+def _filter(request: Request) -> TaskFilter:
+    """The task filter from the Data Manager ``query`` JSON (the SDKs send it) and from
+    preflab's plain parameters: ``ordering``, ``annotator``, ``completed_after``,
+    ``completed_before``, ``agreement_below``, ``only_annotated``."""
+    result = TaskFilter()
+    params = request.query_params
+    raw = params.get("query")
+    if raw:
+        try:
+            query = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise HTTPException(400, "query parameter query: not valid JSON") from None
+        for item in (query.get("filters") or {}).get("items") or []:
+            if item.get("filter") != COMPLETED_FILTER or item.get("operator") != "empty":
+                raise HTTPException(
+                    400, f"unsupported Data Manager filter: {item.get('filter')} {item.get('operator')}"
+                )
+            result.labeled = not item.get("value")
+        selected = query.get("selectedItems") or {"all": True, "excluded": []}
+        if selected.get("all", True):
+            result.excluded = selected.get("excluded") or []
+        else:
+            result.ids = selected.get("included") or []
+        for order in query.get("ordering") or []:
+            result.ordering = order.replace("tasks:", "")
+    if flag(request, "only_annotated"):
+        result.labeled = True
+    if "labeled" in params:
+        result.labeled = flag(request, "labeled")
+    if params.get("ordering"):
+        result.ordering = params["ordering"]
+    annotator = integer(request, "annotator", 0, minimum=0)
+    result.annotator = annotator or None
+    result.completed_after = params.get("completed_after") or None
+    result.completed_before = params.get("completed_before") or None
+    if params.get("agreement_below"):
+        try:
+            result.agreement_below = float(params["agreement_below"])
+        except ValueError:
+            raise HTTPException(400, "query parameter agreement_below: expected a number") from None
     try:
-        query = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise HTTPException(400, "query parameter query: not valid JSON") from None
-    labeled = None
-    for item in (query.get("filters") or {}).get("items") or []:
-        if item.get("filter") != COMPLETED_FILTER or item.get("operator") != "empty":
-            raise HTTPException(
-                400, f"unsupported Data Manager filter: {item.get('filter')} {item.get('operator')}"
-            )
-        labeled = not item.get("value")
-    selected = query.get("selectedItems") or {"all": True, "excluded": []}
-    if selected.get("all", True):
-        return labeled, None, selected.get("excluded") or []
-    return labeled, selected.get("included") or [], []
+        result.order()
+    except ValueError as exc:
+        raise HTTPException(400, f"query parameter ordering: {exc}") from None
+    return result
 
 
 @router.get("/api/tasks")
@@ -80,14 +106,10 @@ def list_tasks(request: Request, user: UserDep, store: StoreDep) -> JSONResponse
         raise HTTPException(400, "query parameter project is required")
     page = integer(request, "page", 1)
     page_size = integer(request, "page_size", 100)
-    labeled, ids, excluded = _selection(request)
-    if request.query_params.get("only_annotated", "").lower() in ("1", "true"):
-        labeled = True
+    task_filter = _filter(request)
     with store.read() as conn:
         project_for(conn, user, project_id, manage=True)
-        total, rows = task_store.page(
-            conn, project_id, page=page, page_size=page_size, labeled=labeled, ids=ids, excluded=excluded
-        )
+        total, rows = task_store.page(conn, project_id, page=page, page_size=page_size, filter=task_filter)
         if page > 1 and not rows:
             raise HTTPException(404, "Invalid page.")
         if request.query_params.get("include") == "id":

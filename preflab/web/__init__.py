@@ -1,0 +1,17 @@
+"""The web app: server-rendered pages with plain ES-module JavaScript, all served from the package."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from . import pages
+from .security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.add_middleware(SecurityHeaders)

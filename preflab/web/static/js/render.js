@@ -1,0 +1,379 @@
+// Renders a Label Studio labeling config (XML) with one task's data, inside a shadow root so
+// that the config's <Style> applies to the labeling area only. Task data is only ever set as
+// text, never parsed as HTML.
+
+const STAGE_CSS = "/static/css/stage.css";
+
+export class ConfigError extends Error {}
+
+export function parseConfig(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  const error = doc.querySelector("parsererror");
+  if (error) throw new ConfigError(error.textContent.split("\n")[0] || "The config is not valid XML.");
+  if (doc.documentElement.tagName !== "View") throw new ConfigError("The root tag must be <View>.");
+  return doc;
+}
+
+// Sample data from a <!-- {"data": {...}} --> comment, as Label Studio's editor reads it.
+export function sampleData(xml) {
+  for (const match of xml.matchAll(/<!--\s*(\{[\s\S]*?\})\s*-->/g)) {
+    try {
+      const parsed = JSON.parse(match[1]);
+      if (parsed && typeof parsed.data === "object") return parsed.data;
+    } catch (_) {
+      /* not a data comment */
+    }
+  }
+  return null;
+}
+
+// CSS from a config may not fetch anything: @import and url() are removed.
+export function safeCss(text) {
+  return text.replace(/@import[^;]*;?/gi, "").replace(/url\s*\([^)]*\)/gi, "none");
+}
+
+function resolve(value, data) {
+  if (value == null) return "";
+  const whole = /^\$([A-Za-z_][\w.]*)$/.exec(value.trim());
+  if (whole) return lookup(data, whole[1]);
+  return value.replace(/\$([A-Za-z_][\w.]*)/g, (_, key) => {
+    const found = lookup(data, key);
+    return typeof found === "string" ? found : JSON.stringify(found ?? "");
+  });
+}
+
+function lookup(data, path) {
+  return path.split(".").reduce((obj, key) => (obj == null ? undefined : obj[key]), data);
+}
+
+function asText(value) {
+  if (value == null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+function randomId() {
+  const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  let out = "";
+  for (let i = 0; i < 10; i++) out += chars[Math.floor(Math.random() * chars.length)];
+  return out;
+}
+
+// A small deterministic hash, so a labeler sees the same order on a task every time.
+export function coinFlip(seed) {
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return (h >>> 0) % 2 === 1;
+}
+
+function node(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// Render `xml` with `data` into `host`. Returns the labeling interface:
+//   result()            the Label Studio result list for the current answers
+//   load(result)        show a stored result
+//   shownOrder          Pairwise: the toName names in the order they are displayed
+//   selectShown(i)      Pairwise: toggle the answer displayed at position i (0 or 1)
+//   undo()              go back one change
+export function render(xml, data, host, { swap = false, readOnly = false, onChange = () => {} } = {}) {
+  const doc = typeof xml === "string" ? parseConfig(xml) : xml;
+  const root = host.shadowRoot || host.attachShadow({ mode: "open" });
+  root.replaceChildren();
+  const base = document.createElement("link");
+  base.rel = "stylesheet";
+  base.href = STAGE_CSS;
+  root.append(base);
+  const container = node("div", "pf-root");
+  root.append(container);
+
+  const objects = {};
+  const controls = [];
+  const sheets = [];
+  const history = [];
+  const changed = () => {
+    history.push(snapshot());
+    onChange();
+  };
+
+  function walk(xmlNode, parent) {
+    for (const child of xmlNode.children) {
+      const tag = child.tagName;
+      const attr = (name) => child.getAttribute(name);
+      if (tag === "View") {
+        const div = node("div", attr("className") || "");
+        if (attr("style")) div.style.cssText = attr("style");
+        parent.append(div);
+        walk(child, div);
+      } else if (tag === "Style") {
+        sheets.push(safeCss(child.textContent));
+      } else if (tag === "Header") {
+        parent.append(node("h3", "pf-header", asText(resolve(attr("value"), data))));
+      } else if (tag === "Text" || tag === "HyperText" || tag === "Markdown") {
+        const div = node("div", "lsf-object pf-text", asText(resolve(attr("value"), data)));
+        div.dataset.name = attr("name");
+        objects[attr("name")] = { el: div };
+        parent.append(div);
+      } else if (tag === "Paragraphs") {
+        const div = node("div", "lsf-object pf-paragraphs");
+        const turns = resolve(attr("value"), data);
+        const nameKey = attr("nameKey") || "author";
+        const textKey = attr("textKey") || "text";
+        for (const turn of Array.isArray(turns) ? turns : []) {
+          const line = node("div", `pf-turn pf-turn-${String(turn[nameKey] || "").replace(/\W/g, "")}`);
+          line.append(node("span", "pf-author", asText(turn[nameKey])), node("span", "pf-said", asText(turn[textKey])));
+          div.append(line);
+        }
+        objects[attr("name")] = { el: div };
+        parent.append(div);
+      } else if (tag === "List") {
+        const items = resolve(attr("value"), data);
+        objects[attr("name")] = { el: node("div"), items: Array.isArray(items) ? items : [], title: attr("title") };
+      } else if (tag === "Pairwise") {
+        controls.push({ tag, xml: child, name: attr("name") });
+      } else if (tag === "Choices") {
+        const control = choices(child);
+        parent.append(control.el);
+        controls.push(control);
+      } else if (tag === "TextArea") {
+        const control = textArea(child);
+        parent.append(control.el);
+        controls.push(control);
+      } else if (tag === "Rating") {
+        const control = rating(child);
+        parent.append(control.el);
+        controls.push(control);
+      } else if (tag === "Ranker") {
+        const placeholder = node("div", "pf-ranker");
+        parent.append(placeholder);
+        controls.push({ tag, xml: child, name: attr("name"), placeholder });
+      }
+    }
+  }
+
+  function choices(xmlNode) {
+    const name = xmlNode.getAttribute("name");
+    const multiple = xmlNode.getAttribute("choice") === "multiple";
+    const box = node("div", `pf-choices${xmlNode.getAttribute("showInline") === "true" ? " inline" : ""}`);
+    box.setAttribute("role", multiple ? "group" : "radiogroup");
+    const selected = new Set();
+    const buttons = [];
+    for (const choice of xmlNode.querySelectorAll("Choice")) {
+      const value = choice.getAttribute("value");
+      const button = node("button", "pf-choice", value);
+      button.type = "button";
+      button.setAttribute("aria-pressed", "false");
+      button.disabled = readOnly;
+      button.addEventListener("click", () => {
+        if (selected.has(value)) selected.delete(value);
+        else {
+          if (!multiple) selected.clear();
+          selected.add(value);
+        }
+        paint();
+        changed();
+      });
+      buttons.push([value, button]);
+      box.append(button);
+    }
+    const paint = () => buttons.forEach(([v, b]) => b.setAttribute("aria-pressed", String(selected.has(v))));
+    return {
+      tag: "Choices", name, el: box, toName: xmlNode.getAttribute("toName"),
+      value: () => (selected.size ? { choices: [...selected] } : null),
+      set: (v) => { selected.clear(); (v?.choices || []).forEach((c) => selected.add(c)); paint(); },
+    };
+  }
+
+  function textArea(xmlNode) {
+    const name = xmlNode.getAttribute("name");
+    const area = node("textarea", "pf-textarea");
+    area.rows = Number(xmlNode.getAttribute("rows") || 4);
+    area.placeholder = xmlNode.getAttribute("placeholder") || "";
+    area.disabled = readOnly;
+    area.addEventListener("change", changed);
+    return {
+      tag: "TextArea", name, el: area, toName: xmlNode.getAttribute("toName"),
+      value: () => (area.value.trim() ? { text: [area.value] } : null),
+      set: (v) => { area.value = (v?.text || []).join("\n"); },
+    };
+  }
+
+  function rating(xmlNode) {
+    const name = xmlNode.getAttribute("name");
+    const max = Number(xmlNode.getAttribute("maxRating") || 5);
+    const box = node("div", "pf-rating");
+    box.setAttribute("role", "radiogroup");
+    let current = 0;
+    const stars = [];
+    for (let i = 1; i <= max; i++) {
+      const star = node("button", "pf-star", "★");
+      star.type = "button";
+      star.disabled = readOnly;
+      star.setAttribute("aria-label", `${i} of ${max}`);
+      star.addEventListener("click", () => { current = current === i ? 0 : i; paint(); changed(); });
+      stars.push(star);
+      box.append(star);
+    }
+    const paint = () => stars.forEach((s, i) => s.setAttribute("aria-pressed", String(i < current)));
+    return {
+      tag: "Rating", name, el: box, toName: xmlNode.getAttribute("toName"),
+      value: () => (current ? { rating: current } : null),
+      set: (v) => { current = v?.rating || 0; paint(); },
+    };
+  }
+
+  function ranker(control) {
+    const list = objects[control.xml.getAttribute("toName")] || { items: [] };
+    let order = list.items.map((item) => String(item.id));
+    const items = Object.fromEntries(list.items.map((item) => [String(item.id), item]));
+    let touched = false;
+    const box = node("ol", "pf-ranked");
+    const draw = () => {
+      box.replaceChildren();
+      order.forEach((id, index) => {
+        const item = items[id] || {};
+        const li = node("li", "pf-rank-item");
+        li.append(node("strong", "", asText(item.title ?? id)), node("p", "", asText(item.body ?? "")));
+        if (!readOnly) {
+          const up = node("button", "pf-move", "↑");
+          const down = node("button", "pf-move", "↓");
+          up.type = down.type = "button";
+          up.disabled = index === 0;
+          down.disabled = index === order.length - 1;
+          up.addEventListener("click", () => move(index, -1));
+          down.addEventListener("click", () => move(index, 1));
+          li.append(up, down);
+        }
+        box.append(li);
+      });
+    };
+    const move = (index, step) => {
+      const [id] = order.splice(index, 1);
+      order.splice(index + step, 0, id);
+      touched = true;
+      draw();
+      changed();
+    };
+    draw();
+    control.placeholder.append(box);
+    Object.assign(control, {
+      toName: control.xml.getAttribute("toName"),
+      value: () => (touched ? { ranker: { rank: [...order] } } : null),
+      set: (v) => { if (v?.ranker?.rank) { order = [...v.ranker.rank]; touched = true; } draw(); },
+    });
+  }
+
+  function pairwise(control) {
+    const names = (control.xml.getAttribute("toName") || "").split(",").map((s) => s.trim());
+    const style = control.xml.getAttribute("selectionStyle") || "";
+    const [a, b] = names.map((n) => objects[n]);
+    let selected = null; // "left" = names[0], whatever side it is shown on
+    control.shownOrder = names.slice();
+    if (a && b && swap) {
+      swapNodes(a.el, b.el);
+      control.shownOrder = [names[1], names[0]];
+    }
+    const boxes = { left: a?.el, right: b?.el };
+    const original = { left: a?.el.style.cssText || "", right: b?.el.style.cssText || "" };
+    const paint = () => {
+      for (const side of ["left", "right"]) {
+        const box = boxes[side];
+        if (!box) continue;
+        box.classList.toggle("pf-selected", selected === side);
+        box.setAttribute("aria-pressed", String(selected === side));
+        box.style.cssText = selected === side ? `${original[side]};${style}` : original[side];
+      }
+    };
+    const toggle = (side) => {
+      selected = selected === side ? null : side;
+      paint();
+      changed();
+    };
+    for (const side of ["left", "right"]) {
+      const box = boxes[side];
+      if (!box) continue;
+      box.classList.add("pf-option");
+      box.setAttribute("role", "button");
+      box.tabIndex = readOnly ? -1 : 0;
+      if (!readOnly) box.addEventListener("click", () => toggle(side));
+    }
+    Object.assign(control, {
+      toName: control.name, // Label Studio's Pairwise result targets the control itself
+      value: () => (selected ? { selected } : null),
+      set: (v) => { selected = v?.selected === "left" || v?.selected === "right" ? v.selected : null; paint(); },
+      selectShown: (position) => toggle(control.shownOrder[position] === names[0] ? "left" : "right"),
+    });
+  }
+
+  walk(doc.documentElement, container);
+  const rootView = doc.documentElement;
+  if (rootView.getAttribute("className")) container.classList.add(...rootView.getAttribute("className").split(/\s+/).filter(Boolean));
+  if (rootView.getAttribute("style")) container.style.cssText = rootView.getAttribute("style");
+  for (const control of controls) {
+    if (control.tag === "Pairwise") pairwise(control);
+    if (control.tag === "Ranker") ranker(control);
+  }
+  if (sheets.length) {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(sheets.join("\n"));
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      /* an unparsable <Style> is ignored, as a browser ignores bad CSS */
+    }
+  }
+
+  function snapshot() {
+    return controls.map((c) => c.value());
+  }
+  history.push(snapshot());
+
+  const pair = controls.find((c) => c.tag === "Pairwise");
+  return {
+    controls,
+    shownOrder: pair ? pair.shownOrder : null,
+    selectShown: (position) => pair && !readOnly && pair.selectShown(position),
+    result() {
+      const out = [];
+      for (const c of controls) {
+        const value = c.value();
+        if (value) out.push({ id: randomId(), from_name: c.name, to_name: c.toName, type: c.tag.toLowerCase(), origin: "manual", value });
+      }
+      return out;
+    },
+    load(result) {
+      for (const c of controls) c.set((result || []).find((r) => r.from_name === c.name)?.value || null);
+      history.length = 0;
+      history.push(snapshot());
+    },
+    undo() {
+      if (history.length < 2) return false;
+      history.pop();
+      const previous = history[history.length - 1];
+      controls.forEach((c, i) => c.set(previous[i]));
+      onChange();
+      return true;
+    },
+  };
+}
+
+// Swap two elements' places in the page: the children of their nearest common ancestor that
+// contain them (e.g. the two answer boxes around two <Text> tags).
+function swapNodes(a, b) {
+  const chain = [];
+  for (let n = a; n; n = n.parentNode) chain.push(n);
+  let child = b;
+  let ancestor = b.parentNode;
+  while (ancestor && !chain.includes(ancestor)) {
+    child = ancestor;
+    ancestor = ancestor.parentNode;
+  }
+  if (!ancestor) return;
+  const first = chain[chain.indexOf(ancestor) - 1];
+  const marker = document.createComment("");
+  ancestor.replaceChild(marker, first);
+  ancestor.replaceChild(first, child);
+  ancestor.replaceChild(child, marker);
+}

@@ -1,0 +1,31 @@
+import { api, el, formatDate, toast } from "./api.js";
+import { render } from "./render.js";
+
+const box = document.getElementById("task");
+const projectId = Number(box.dataset.project);
+const taskId = Number(box.dataset.task);
+
+async function main() {
+  const [project, task] = await Promise.all([api(`/api/projects/${projectId}`), api(`/api/tasks/${taskId}`)]);
+  render(project.label_config, task.data, document.getElementById("task-view"), { readOnly: true });
+  const list = document.getElementById("annotations");
+  if (!task.annotations.length) list.append(el("p", { class: "muted", text: "No annotations yet." }));
+  for (const a of task.annotations) {
+    const view = el("div", { class: "preview" });
+    list.append(
+      el(
+        "article",
+        { class: "card annotation" },
+        el("h3", { text: `${a.created_username.split(",")[0].trim() || `user ${a.completed_by}`} · ${formatDate(a.updated_at)}${a.was_cancelled ? " · skipped" : ""}` }),
+        el("p", { class: "muted", text: `lead time ${a.lead_time ?? "–"} s${a.shown_order ? ` · shown as ${a.shown_order.join(" | ")}` : ""}` }),
+        view,
+      ),
+    );
+    if (!a.was_cancelled) {
+      const swap = Boolean(a.shown_order && a.shown_order[0] !== (project.parsed_label_config ? Object.values(project.parsed_label_config).find((c) => c.type === "Pairwise")?.to_name[0] : null));
+      render(project.label_config, task.data, view, { readOnly: true, swap }).load(a.result);
+    }
+  }
+}
+
+main().catch((err) => toast(err.message, "error"));

@@ -1,0 +1,256 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright against a live server.
+
+Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import SEED_CONFIG
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; scripts/test installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, owner):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(f"{live_server.url}/projects")
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", owner.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/projects")
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def stage_text(page) -> str:
+    return page.evaluate("document.getElementById('stage').shadowRoot.textContent")
+
+
+def wait_until(page, expression, timeout=10.0):
+    """Poll a JS expression (``page.wait_for_function`` evaluates strings, which the app's
+    Content-Security-Policy rightly forbids; ``evaluate`` goes through the debugger protocol)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.02)
+
+
+def wait_for_task(page, previous=None):
+    wait_until(page, f"(document.getElementById('stage').dataset.task || '{previous}') !== '{previous}'")
+    return int(page.get_attribute("#stage", "data-task"))
+
+
+def wait_saved(page):
+    wait_until(page, "document.getElementById('sync').textContent === 'All saved'")
+
+
+def test_from_template_to_exported_labels_with_the_keyboard(page, live_server, tmp_path, api):
+    # create a project from the gallery
+    page.goto(f"{live_server.url}/projects/new")
+    page.fill("input[name=title]", "Browser RLHF")
+    page.click(".template[data-key=human-preference]")
+    page.click("#create button[type=submit]")
+    page.wait_for_url("**/import")
+    project_id = int(page.url.split("/")[-2])
+    assert api.get(f"/api/projects/{project_id}").json()["label_config"] == SEED_CONFIG
+
+    # import a file
+    rows = [{"prompt": f"Question {i}?", "answer1": f"first {i}", "answer2": f"second {i}"} for i in range(5)]
+    data = tmp_path / "dataset.json"
+    data.write_bytes(orjson.dumps(rows))
+    page.set_input_files("#files", str(data))
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#import-result .ok")
+    assert "Imported 5 tasks" in page.inner_text("#import-result")
+    assert "answer1, answer2, prompt" in page.inner_text("#import-result")
+
+    # label with the keyboard only: 1, 2, →, then skip one
+    page.click("text=Start labeling")
+    first = wait_for_task(page)
+    assert "Question 0?" in stage_text(page)
+    shot(page, "labeling-screen")
+    task = first
+    for key in ("1", "2", "ArrowRight"):
+        page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        task = wait_for_task(page, task)
+    page.keyboard.press("s")
+    task = wait_for_task(page, task)
+    wait_saved(page)
+    shot(page, "labeling-after-four")
+
+    # go back to the skipped-over answers and change the last real one (task 3: → becomes 1)
+    page.keyboard.press("Backspace")  # the skip
+    wait_until(page, "document.getElementById('task-title').textContent.startsWith('Editing')")
+    page.keyboard.press("Backspace")  # the third answer
+    wait_until(page, f"document.getElementById('stage').dataset.task === '{first + 2}'")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_until(page, f"document.getElementById('stage').dataset.task === '{task}'")  # back where we were
+    wait_saved(page)
+
+    # export from the export page, as a user would
+    page.goto(f"{live_server.url}/projects/{project_id}/export")
+    href = page.get_attribute("a[data-format=JSON]", "href")
+    exported = page.request.get(live_server.url + href).json()
+    by_task = {t["id"]: t["annotations"] for t in exported}
+    assert sorted(by_task) == [first, first + 1, first + 2, first + 3]
+    choice = {
+        tid: (a[0]["result"][0]["value"]["selected"] if a[0]["result"] else "skip")
+        for tid, a in by_task.items()
+    }
+    assert choice == {first: "left", first + 1: "right", first + 2: "left", first + 3: "skip"}
+    assert all(len(a) == 1 for a in by_task.values())  # the change updated the answer, not added one
+    assert by_task[first][0]["lead_time"] > 0
+    assert page.errors == []
+
+    page.goto(f"{live_server.url}/projects/{project_id}")
+    page.wait_for_selector("#tasks tbody tr")
+    assert "5 tasks · 3 labeled (60%) · 3 annotations · 1 skipped" in page.inner_text("#summary")
+    shot(page, "project-page")
+
+
+def test_task_text_is_shown_as_text_and_runs_nothing(page, live_server, api, project):
+    hostile = {
+        "prompt": "<script>window.pwned = 1</script>",
+        "answer1": '<img src="x" onerror="window.pwned = 2">',
+        "answer2": "<b>bold?</b>",
+    }
+    api.post(f"/api/projects/{project}/import", json=[hostile])
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    wait_for_task(page)
+    text = stage_text(page)
+    for value in hostile.values():
+        assert value in text
+    assert page.evaluate("window.pwned") is None
+    assert (
+        page.evaluate("document.getElementById('stage').shadowRoot.querySelectorAll('img, script, b').length")
+        == 0
+    )
+    assert not [u for u in requests if not u.startswith(live_server.url)]
+    shot(page, "labeling-hostile-text")
+
+
+def test_config_style_is_scoped_and_cannot_fetch(page, live_server, api):
+    config = """<View>
+  <Style>.prompt { color: rgb(255, 0, 0); background: url(http://192.0.2.1/track.png); }
+         body { background: rgb(0, 0, 255); } @import url(http://192.0.2.1/x.css);</Style>
+  <View className="prompt"><Text name="prompt" value="$prompt"/></View>
+  <Pairwise name="comparison" toName="answer1,answer2"/>
+  <Text name="answer1" value="$answer1"/><Text name="answer2" value="$answer2"/>
+</View>"""
+    pid = api.post("/api/projects", json={"title": "styled", "label_config": config}).json()["id"]
+    api.post(f"/api/projects/{pid}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "b"}])
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    response = page.goto(f"{live_server.url}/projects/{pid}/label")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    wait_for_task(page)
+    color = page.evaluate(
+        "getComputedStyle(document.getElementById('stage').shadowRoot.querySelector('.prompt')).color"
+    )
+    assert color == "rgb(255, 0, 0)"  # the config's style applies inside the labeling area
+    assert (
+        page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(0, 0, 255)"
+    )  # and not outside
+    assert not [u for u in requests if "192.0.2.1" in u]
+
+
+def test_random_order_keeps_label_studio_meaning(page, live_server, api, project):
+    api.patch(f"/api/projects/{project}", json={"randomize_order": True})
+    ids = api.post(
+        f"/api/projects/{project}/import",
+        json=[{"prompt": f"q{i}", "answer1": f"A{i}", "answer2": f"B{i}"} for i in range(8)],
+    ).json()["task_ids"]
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    task = wait_for_task(page)
+    shown = {}
+    for _ in ids:
+        order = page.evaluate(
+            "[...document.getElementById('stage').shadowRoot.querySelectorAll('.pf-option')].map(e => e.dataset.name)"
+        )
+        shown[task] = order
+        page.keyboard.press("1")  # whatever is displayed first
+        page.keyboard.press("Enter")
+        if len(shown) < len(ids):
+            task = wait_for_task(page, task)
+    wait_saved(page)
+    assert {tuple(o) for o in shown.values()} == {
+        ("answer1", "answer2"),
+        ("answer2", "answer1"),
+    }  # both orders occur
+    for tid, order in shown.items():
+        [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
+        assert annotation["shown_order"] == order
+        assert annotation["result"][0]["value"]["selected"] == ("left" if order[0] == "answer1" else "right")
+
+
+def test_login_is_required_and_logout_ends_the_session(browser, live_server, owner):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/projects")
+    assert "/user/login" in page.url
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", "wrong password")
+    page.click("button[type=submit]")
+    assert "Wrong email or password" in page.inner_text(".error")
+    page.fill("input[name=password]", owner.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/projects")
+    # a cookie session cannot change data without the CSRF token
+    status = page.evaluate(
+        "fetch('/api/projects', {method: 'POST', body: '{}', headers: {'Content-Type': 'application/json'}}).then(r => r.status)"
+    )
+    assert status == 403
+    page.goto(f"{live_server.url}/user/account")
+    page.on("dialog", lambda d: d.accept())
+    page.click("#new-token")
+    page.wait_for_selector("#token:not([hidden])")
+    assert len(page.inner_text("#token").strip()) == 40
+    page.click("text=Log out")
+    page.wait_for_url("**/user/login")
+    assert page.evaluate("fetch('/api/projects').then(r => r.status)") == 401
+    context.close()
