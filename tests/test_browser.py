@@ -254,3 +254,139 @@ def test_login_is_required_and_logout_ends_the_session(browser, live_server, own
     page.wait_for_url("**/user/login")
     assert page.evaluate("fetch('/api/projects').then(r => r.status)") == 401
     context.close()
+
+
+def test_draft_survives_closing_the_page(page, live_server, api, project):
+    api.post(f"/api/projects/{project}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "b"}])
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    wait_for_task(page)
+    page.keyboard.press("2")
+    page.goto(f"{live_server.url}/projects")
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    wait_for_task(page)
+    selected = page.evaluate(
+        "[...document.getElementById('stage').shadowRoot.querySelectorAll('.pf-selected')].map(e => e.dataset.name)"
+    )
+    assert selected == ["answer2"]
+
+
+def test_failed_submit_is_shown_and_retried_until_saved(page, live_server, api, project):
+    [tid, _] = api.post(
+        f"/api/projects/{project}/import",
+        json=[{"prompt": f"p{i}", "answer1": "a", "answer2": "b"} for i in range(2)],
+    ).json()["task_ids"]
+    failures = []
+
+    def flaky(route):
+        if route.request.method == "POST" and len(failures) < 2:
+            failures.append(route.request.url)
+            return route.fulfill(
+                status=503, content_type="application/json", body='{"detail": "Service Unavailable"}'
+            )
+        return route.continue_()
+
+    page.route("**/api/tasks/*/annotations", flaky)
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    wait_for_task(page)
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_for_task(page, tid)  # the next task shows at once
+    wait_until(page, "document.getElementById('sync').textContent.startsWith('Not saved yet')")
+    wait_saved(page)
+    assert len(failures) == 2
+    [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
+    assert annotation["result"][0]["value"] == {"selected": "left"}
+
+
+def test_import_errors_are_shown_with_their_line(page, live_server, project, tmp_path, api):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("prompt,answer1,answer2\nok,a,b\nbroken,a\n")
+    page.goto(f"{live_server.url}/projects/{project}/import")
+    page.set_input_files("#files", str(bad))
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#import-result .error")
+    assert "Nothing was imported. bad.csv: line 3: expected 3 fields" in page.inner_text("#import-result")
+    assert api.get(f"/api/projects/{project}").json()["task_number"] == 0
+
+
+def test_task_page_shows_annotations(page, live_server, api, project):
+    [tid] = api.post(
+        f"/api/projects/{project}/import", json=[{"prompt": "the prompt", "answer1": "a", "answer2": "b"}]
+    ).json()["task_ids"]
+    api.post(
+        f"/api/tasks/{tid}/annotations",
+        json={
+            "result": [
+                {
+                    "from_name": "comparison",
+                    "to_name": "comparison",
+                    "type": "pairwise",
+                    "value": {"selected": "right"},
+                }
+            ],
+            "lead_time": 2.5,
+        },
+    )
+    page.goto(f"{live_server.url}/projects/{project}")
+    page.click(f"#tasks a[href='/projects/{project}/tasks/{tid}']")
+    page.wait_for_selector(".annotation")
+    assert "owner@example.com" in page.inner_text(".annotation h3")
+    assert "lead time 2.5 s" in page.inner_text(".annotation")
+    selected = page.evaluate(
+        "[...document.querySelector('.annotation .preview').shadowRoot.querySelectorAll('.pf-selected')].map(e => e.dataset.name)"
+    )
+    assert selected == ["answer2"]
+    assert page.errors == []
+
+
+def test_config_editor_shows_errors_inline_and_previews(page, live_server, api, project):
+    page.goto(f"{live_server.url}/projects/{project}/settings")
+    wait_until(page, "!!document.getElementById('preview').shadowRoot")
+    page.fill(
+        "#config",
+        '<View><Text name="t" value="$text"/><Choices name="c" toName="nope"><Choice value="x"/></Choices></View>',
+    )
+    page.wait_for_selector("#config-error:not([hidden])")
+    assert 'toName="nope" not found' in page.inner_text("#config-error")
+    good = '<View><Header value="Rate it"/><Text name="t" value="$text"/><Rating name="r" toName="t"/></View>\n<!-- {"data": {"text": "sample text"}} -->'
+    page.fill("#config", good)
+    page.wait_for_selector("#config-error", state="hidden")
+    wait_until(page, "document.getElementById('preview').shadowRoot.textContent.includes('sample text')")
+    page.click("#interface button[type=submit]")
+    wait_until(page, "document.querySelector('#interface .saved').textContent === 'Saved'")
+    assert api.get(f"/api/projects/{project}").json()["label_config"] == good
+
+
+def test_gallery_previews_and_multi_control_labeling(page, live_server, api):
+    page.goto(f"{live_server.url}/projects/new")
+    page.wait_for_selector(".template[data-key=chatbot-evaluation]")
+    assert page.locator(".template").count() == 5
+    page.fill("input[name=title]", "Chat eval")
+    page.click(".template[data-key=chatbot-evaluation]")
+    page.click("#create button[type=submit]")
+    page.wait_for_url("**/import")
+    pid = int(page.url.split("/")[-2])
+    dialogue = [{"author": "user", "text": "Hi"}, {"author": "assistant", "text": "Hello! How can I help?"}]
+    [tid] = api.post(f"/api/projects/{pid}/import", json=[{"dialogue": dialogue}]).json()["task_ids"]
+    page.goto(f"{live_server.url}/projects/{pid}/label")
+    wait_for_task(page)
+    assert "Hello! How can I help?" in stage_text(page)
+    root = "document.getElementById('stage').shadowRoot"
+    page.evaluate(
+        f"[...{root}.querySelectorAll('.pf-choice')].find(b => b.textContent === 'Helpful').click()"
+    )
+    page.evaluate(f"{root}.querySelectorAll('.pf-star')[3].click()")
+    page.evaluate(
+        f"(() => {{ const t = {root}.querySelector('textarea'); t.value = 'friendly'; t.dispatchEvent(new Event('change')); }})()"
+    )
+    shot(page, "labeling-chatbot")
+    page.keyboard.press("Control+Enter")
+    wait_saved(page)
+    [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
+    values = {r["from_name"]: (r["type"], r["value"]) for r in annotation["result"]}
+    assert values == {
+        "quality": ("choices", {"choices": ["Helpful"]}),
+        "rating": ("rating", {"rating": 4}),
+        "comment": ("textarea", {"text": ["friendly"]}),
+    }
+    assert page.errors == []
