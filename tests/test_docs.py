@@ -27,6 +27,14 @@ def test_every_cli_command_is_in_the_readme(command):
 
 def test_every_api_route_is_documented(app):
     for path in app.openapi()["paths"]:
-        documented = path.replace("{project_id}", "{id}").replace("{task_id}", "{id}").replace("{annotation_id}", "{id}")
-        documented = documented.replace("{user_id}", "{id}").replace("{org_id}", "{id}").replace("{export_id}", "{eid}")
+        documented = (
+            path.replace("{project_id}", "{id}")
+            .replace("{task_id}", "{id}")
+            .replace("{annotation_id}", "{id}")
+        )
+        documented = (
+            documented.replace("{user_id}", "{id}")
+            .replace("{org_id}", "{id}")
+            .replace("{export_id}", "{eid}")
+        )
         assert documented.split("/{id}/members/")[0] in API_DOC, path

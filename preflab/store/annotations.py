@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from . import tasks as task_store
@@ -60,8 +60,14 @@ def insert_predictions(conn: Connection, rows: Sequence[dict]) -> None:
         conn.execute(insert(predictions), list(rows))
 
 
+_BY_ID = select(annotations).where(annotations.c.id == bindparam("id"))
+_RELEASE = delete(task_locks).where(
+    task_locks.c.task_id == bindparam("task"), task_locks.c.user_id == bindparam("user")
+)
+
+
 def get(conn: Connection, annotation_id: int) -> RowMapping | None:
-    return conn.execute(select(annotations).where(annotations.c.id == annotation_id)).mappings().first()
+    return conn.execute(_BY_ID, {"id": annotation_id}).mappings().first()
 
 
 def update_annotation(
@@ -113,9 +119,7 @@ def predictions_for_tasks(conn: Connection, task_ids: Sequence[int]) -> dict[int
 def _settle(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
     task_store.recount(conn, task_id, maximum, user_id)
     if user_id is not None:
-        conn.execute(
-            delete(task_locks).where(task_locks.c.task_id == task_id, task_locks.c.user_id == user_id)
-        )
+        conn.execute(_RELEASE, {"task": task_id, "user": user_id})
 
 
 def create_prediction(

@@ -9,6 +9,7 @@ must not race (queue claims, imports) lock their project row.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import sqlite3
 import threading
@@ -29,7 +30,7 @@ class Store:
     def __init__(self, url: str, *, pool_size: int = 20):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self._writer = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._writer = FifoLock() if self.is_sqlite else contextlib.nullcontext()
         if self.is_sqlite:
             database = make_url(url).database
             if database and database != ":memory:":
@@ -65,6 +66,34 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class FifoLock:
+    """A lock that hands itself to waiters in arrival order, so that under load no request
+    waits much longer than the others (``threading.Lock`` wakes an arbitrary waiter)."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
+        self._held = False
+
+    def __enter__(self):
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return self
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder when it is our turn; we then hold the lock
+        return self
+
+    def __exit__(self, *exc):
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from ..domain.roles import can_see_project
 from .clock import now
 from .schema import annotations, project_members, projects, tasks
+
+_BY_ID = select(projects).where(projects.c.id == bindparam("id"))
+_MEMBER = select(project_members.c.user_id).where(
+    project_members.c.project_id == bindparam("project"), project_members.c.user_id == bindparam("user")
+)
 
 #: Columns a client may set (create or update); everything else is derived.
 EDITABLE = tuple(
@@ -24,7 +29,7 @@ def create(conn: Connection, *, created_by: int | None, **fields) -> int:
 
 
 def get(conn: Connection, project_id: int) -> RowMapping | None:
-    return conn.execute(select(projects).where(projects.c.id == project_id)).mappings().first()
+    return conn.execute(_BY_ID, {"id": project_id}).mappings().first()
 
 
 def update_fields(conn: Connection, project_id: int, **fields) -> None:
@@ -66,10 +71,7 @@ def visible(conn: Connection, user: RowMapping) -> list[RowMapping]:
 
 
 def is_member(conn: Connection, project_id: int, user_id: int) -> bool:
-    query = select(project_members.c.user_id).where(
-        project_members.c.project_id == project_id, project_members.c.user_id == user_id
-    )
-    return conn.execute(query).first() is not None
+    return conn.execute(_MEMBER, {"project": project_id, "user": user_id}).first() is not None
 
 
 def members(conn: Connection, project_id: int) -> list[int]:

@@ -13,11 +13,55 @@ import random
 import time
 from collections.abc import Collection
 
-from sqlalchemy import Connection, delete, exists, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select
 from sqlalchemy.engine import RowMapping
 
 from .db import lock_project
 from .schema import annotations, task_locks, tasks
+
+# Statements are built once; each call only binds values (this is the labeling hot path).
+_p = {name: bindparam(name) for name in ("project", "user", "now", "start", "maximum")}
+_KEEP = bindparam("keep", expanding=True)
+
+_HELD = select(task_locks.c.task_id).where(
+    task_locks.c.task_id.not_in(_KEEP),
+    task_locks.c.project_id == _p["project"],
+    task_locks.c.user_id == _p["user"],
+    task_locks.c.expires_at > _p["now"],
+    ~exists().where(annotations.c.task_id == task_locks.c.task_id, annotations.c.completed_by == _p["user"]),
+)
+_OTHERS = (
+    select(func.count())
+    .select_from(task_locks)
+    .where(
+        task_locks.c.task_id == tasks.c.id,
+        task_locks.c.user_id != _p["user"],
+        task_locks.c.expires_at > _p["now"],
+    )
+    .scalar_subquery()
+)
+_FIRST_OPEN = (
+    select(tasks.c.id)
+    .where(
+        tasks.c.project_id == _p["project"],
+        tasks.c.is_labeled.is_(False),
+        tasks.c.id >= _p["start"],
+        tasks.c.id.not_in(_KEEP),
+        ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]),
+        tasks.c.total_annotations + _OTHERS < _p["maximum"],
+    )
+    .order_by(tasks.c.id)
+    .limit(1)
+)
+_OPEN_RANGE = select(func.min(tasks.c.id), func.max(tasks.c.id)).where(
+    tasks.c.project_id == _p["project"], tasks.c.is_labeled.is_(False)
+)
+_RELEASE = delete(task_locks).where(
+    task_locks.c.user_id == _p["user"],
+    task_locks.c.project_id == _p["project"],
+    task_locks.c.task_id.not_in(_KEEP),
+)
+_CLAIM = insert(task_locks)
 
 
 def next_task(
@@ -29,78 +73,32 @@ def next_task(
     task after the one on screen): those claims stay, and the answer is another task.
     """
     lock_project(conn, project["id"])
-    now = time.time()
-    keep = set(keep)
-    task_id = _held(conn, project["id"], user_id, now, keep)
+    params = {
+        "project": project["id"],
+        "user": user_id,
+        "now": time.time(),
+        "keep": sorted(set(keep)),
+        "maximum": project["maximum_annotations"],
+        "start": 0,
+    }
+    task_id = conn.execute(_HELD, params).scalar()
     if task_id is None:
-        start = 0
         if project["sampling"] == "Uniform sampling":
-            low, high = conn.execute(
-                select(func.min(tasks.c.id), func.max(tasks.c.id)).where(
-                    tasks.c.project_id == project["id"], tasks.c.is_labeled.is_(False)
-                )
-            ).one()
-            start = random.randint(low, high) if low is not None else 0
-        task_id = _first_open(conn, project, user_id, now, start, keep)
-        if task_id is None and start:
-            task_id = _first_open(conn, project, user_id, now, 0, keep)
+            low, high = conn.execute(_OPEN_RANGE, params).one()
+            params["start"] = random.randint(low, high) if low is not None else 0
+        task_id = conn.execute(_FIRST_OPEN, params).scalar()
+        if task_id is None and params["start"]:
+            task_id = conn.execute(_FIRST_OPEN, {**params, "start": 0}).scalar()
         if task_id is None:
             return None
+    conn.execute(_RELEASE, params)
     conn.execute(
-        delete(task_locks).where(
-            task_locks.c.user_id == user_id,
-            task_locks.c.project_id == project["id"],
-            task_locks.c.task_id.not_in(keep),
-        )
-    )
-    conn.execute(
-        insert(task_locks).values(
-            task_id=task_id, user_id=user_id, project_id=project["id"], expires_at=now + ttl
-        )
+        _CLAIM,
+        {
+            "task_id": task_id,
+            "user_id": user_id,
+            "project_id": project["id"],
+            "expires_at": params["now"] + ttl,
+        },
     )
     return task_id
-
-
-def release(conn: Connection, project_id: int, user_id: int) -> None:
-    conn.execute(
-        delete(task_locks).where(task_locks.c.user_id == user_id, task_locks.c.project_id == project_id)
-    )
-
-
-def _held(conn: Connection, project_id: int, user_id: int, now: float, keep: set[int]) -> int | None:
-    """A live claim of this user on a task they have not annotated since (other than ``keep``)."""
-    query = select(task_locks.c.task_id).where(
-        task_locks.c.task_id.not_in(keep),
-        task_locks.c.project_id == project_id,
-        task_locks.c.user_id == user_id,
-        task_locks.c.expires_at > now,
-        ~exists().where(annotations.c.task_id == task_locks.c.task_id, annotations.c.completed_by == user_id),
-    )
-    return conn.execute(query).scalar()
-
-
-def _first_open(
-    conn: Connection, project: RowMapping, user_id: int, now: float, start: int, keep: set[int]
-) -> int | None:
-    others = (
-        select(func.count())
-        .select_from(task_locks)
-        .where(
-            task_locks.c.task_id == tasks.c.id, task_locks.c.user_id != user_id, task_locks.c.expires_at > now
-        )
-        .scalar_subquery()
-    )
-    query = (
-        select(tasks.c.id)
-        .where(
-            tasks.c.project_id == project["id"],
-            tasks.c.is_labeled.is_(False),
-            tasks.c.id >= start,
-            tasks.c.id.not_in(keep),
-            ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == user_id),
-            tasks.c.total_annotations + others < project["maximum_annotations"],
-        )
-        .order_by(tasks.c.id)
-        .limit(1)
-    )
-    return conn.execute(query).scalar()

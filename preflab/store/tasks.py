@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, and_, delete, exists, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from ..domain.agreement import agreement
@@ -46,8 +46,11 @@ def _allocate_ids(conn: Connection, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
+_BY_ID = select(tasks).where(tasks.c.id == bindparam("id"))
+
+
 def get(conn: Connection, task_id: int) -> RowMapping | None:
-    return conn.execute(select(tasks).where(tasks.c.id == task_id)).mappings().first()
+    return conn.execute(_BY_ID, {"id": task_id}).mappings().first()
 
 
 SORTABLE = (
@@ -156,37 +159,29 @@ def delete_many(
     return conn.execute(delete(tasks).where(condition)).rowcount
 
 
+_ANSWERS = select(annotations.c.was_cancelled, annotations.c.result, annotations.c.updated_at).where(
+    annotations.c.task_id == bindparam("task")
+)
+_PREDICTIONS = select(func.count()).select_from(predictions).where(predictions.c.task_id == bindparam("task"))
+_COUNTERS = update(tasks).where(tasks.c.id == bindparam("task"))
+
+
 def recount(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
     """Refresh a task's denormalized counters from its annotations and predictions."""
-    a = annotations.c
-    results = [
-        orjson.loads(r)
-        for r in conn.execute(
-            select(a.result).where(a.task_id == task_id, a.was_cancelled.is_(False))
-        ).scalars()
-    ]
-    done, cancelled, last = conn.execute(
-        select(
-            func.count().filter(a.was_cancelled.is_(False)),
-            func.count().filter(a.was_cancelled.is_(True)),
-            func.max(a.updated_at).filter(a.was_cancelled.is_(False)),
-        ).where(a.task_id == task_id)
-    ).one()
-    n_predictions = conn.execute(
-        select(func.count()).select_from(predictions).where(predictions.c.task_id == task_id)
-    ).scalar_one()
-    labeled = done >= maximum
+    rows = conn.execute(_ANSWERS, {"task": task_id}).all()
+    done = [r for r in rows if not r.was_cancelled]
+    labeled = len(done) >= maximum
     conn.execute(
-        update(tasks)
-        .where(tasks.c.id == task_id)
-        .values(
-            total_annotations=done,
-            cancelled_annotations=cancelled,
-            total_predictions=n_predictions,
-            is_labeled=labeled,
-            agreement=agreement(results),
-            completed_at=last if labeled else None,
-            updated_at=now(),
-            updated_by=user_id,
-        )
+        _COUNTERS,
+        {
+            "task": task_id,
+            "total_annotations": len(done),
+            "cancelled_annotations": len(rows) - len(done),
+            "total_predictions": conn.execute(_PREDICTIONS, {"task": task_id}).scalar_one(),
+            "is_labeled": labeled,
+            "agreement": agreement([orjson.loads(r.result) for r in done]),
+            "completed_at": max(r.updated_at for r in done) if labeled else None,
+            "updated_at": now(),
+            "updated_by": user_id,
+        },
     )

@@ -13,7 +13,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from ..domain.roles import Role
@@ -21,6 +21,8 @@ from .clock import now
 from .schema import users
 
 _hasher = PasswordHasher()
+_BY_ID = select(users).where(users.c.id == bindparam("id"))
+_BY_TOKEN = select(users).where(users.c.token_hash == bindparam("digest"))
 
 
 class UserError(ValueError):
@@ -76,7 +78,7 @@ def create(
 
 
 def get(conn: Connection, user_id: int) -> RowMapping | None:
-    return conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    return conn.execute(_BY_ID, {"id": user_id}).mappings().first()
 
 
 def by_email(conn: Connection, email: str) -> RowMapping | None:
@@ -98,7 +100,7 @@ def count(conn: Connection) -> int:
 def by_token(conn: Connection, token: str) -> RowMapping | None:
     """The active user whose API token this is, compared in constant time."""
     digest = token_digest(token)
-    row = conn.execute(select(users).where(users.c.token_hash == digest)).mappings().first()
+    row = conn.execute(_BY_TOKEN, {"digest": digest}).mappings().first()
     if row is None or not row["is_active"] or not hmac.compare_digest(row["token_hash"], digest):
         return None
     return row

@@ -23,10 +23,12 @@ COMPLETED_FILTER = "filter:tasks:completed_at"
 
 def task_payloads(conn, tasks: list, user) -> list[dict]:
     """Tasks with their annotations (only the caller's own for annotators) and predictions."""
-    ids = [t["id"] for t in tasks]
     only = None if can_see_all_annotations(user["role"]) else user["id"]
-    anns = annotation_store.for_tasks(conn, ids, user_id=only)
-    preds = annotation_store.predictions_for_tasks(conn, ids)
+    # the counters say which tasks have anything to fetch (a fresh task from /next has nothing)
+    anns = annotation_store.for_tasks(
+        conn, [t["id"] for t in tasks if t["total_annotations"] or t["cancelled_annotations"]], user_id=only
+    )
+    preds = annotation_store.predictions_for_tasks(conn, [t["id"] for t in tasks if t["total_predictions"]])
     authors = {a["completed_by"] for rows in anns.values() for a in rows}
     users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
     upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
