@@ -115,37 +115,68 @@ def annotation_json(row, project_id: int, decode: bool = False) -> dict:
     }
 
 
-def task_json(
-    task, annotations: Iterable, predictions: Iterable, upload: str | None, decode: bool = False
-) -> dict:
-    """One exported task. Stored JSON is decoded with ``decode``, else passed through as is."""
-    out = {
-        "id": task["id"],
-        "annotations": [annotation_json(a, task["project_id"], decode) for a in annotations],
-    }
-    if upload is not None:
+# An exported task's keys in Label Studio's order, with the values that never change; each task
+# starts as a copy of one of these (``file_upload`` is absent for tasks from a JSON body).
+_TASK = {
+    "id": None,
+    "annotations": None,
+    "file_upload": None,
+    "drafts": [],
+    "predictions": None,
+    "data": None,
+    "meta": None,
+    "created_at": None,
+    "updated_at": None,
+    "allow_skip": True,
+    "inner_id": None,
+    "total_annotations": None,
+    "cancelled_annotations": None,
+    "total_predictions": None,
+    "comment_count": 0,
+    "unresolved_comment_count": 0,
+    "last_comment_updated_at": None,
+    "project": None,
+    "updated_by": None,
+    "comment_authors": [],
+}
+_TASK_NO_UPLOAD = {k: v for k, v in _TASK.items() if k != "file_upload"}
+
+
+def task_json(task, annotations: list, predictions: list, upload: str | None, decode: bool = False) -> dict:
+    """One exported task (``task`` a row of ``preflab.store.dump.TASK_COLUMNS``). Stored JSON is
+    decoded with ``decode``, else passed through as is."""
+    (
+        task_id,
+        project,
+        inner_id,
+        data,
+        meta,
+        _,
+        total,
+        cancelled,
+        n_predictions,
+        updated_by,
+        created,
+        updated,
+    ) = task
+    if upload is None:
+        out = _TASK_NO_UPLOAD.copy()
+    else:
+        out = _TASK.copy()
         out["file_upload"] = upload
-    out.update(
-        {
-            "drafts": [],
-            "predictions": [p["id"] for p in predictions],
-            "data": _json(task["data"], decode),
-            "meta": _json(task["meta"], decode),
-            "created_at": task["created_at"],
-            "updated_at": task["updated_at"],
-            "allow_skip": True,
-            "inner_id": task["inner_id"],
-            "total_annotations": task["total_annotations"],
-            "cancelled_annotations": task["cancelled_annotations"],
-            "total_predictions": task["total_predictions"],
-            "comment_count": 0,
-            "unresolved_comment_count": 0,
-            "last_comment_updated_at": None,
-            "project": task["project_id"],
-            "updated_by": task["updated_by"],
-            "comment_authors": [],
-        }
-    )
+    out["id"] = task_id
+    out["annotations"] = [annotation_json(a, project, decode) for a in annotations] if annotations else []
+    out["predictions"] = [p["id"] for p in predictions] if predictions else []
+    out["data"] = orjson.loads(data) if decode else orjson.Fragment(data)
+    out["meta"] = orjson.loads(meta) if decode else orjson.Fragment(meta)
+    out["created_at"] = created
+    out["updated_at"] = updated
+    out["inner_id"] = inner_id
+    out["total_annotations"] = total
+    out["cancelled_annotations"] = cancelled
+    out["total_predictions"] = n_predictions
+    out["project"] = project
+    out["updated_by"] = updated_by
     return out
 
 
@@ -177,10 +208,7 @@ def write_delimited(
     Studio's converter): strings quoted with quotes doubled, numbers bare, null as ``""``."""
     yield (delimiter.join(_quote(c) for c in columns) + "\r\n").encode()
     for batch in batches:
-        lines = []
-        for task in batch:
-            for row in exportrows.rows(task, config):
-                lines.append(delimiter.join(_cell(column, row.get(column)) for column in columns))
+        lines = [_line(row, columns, delimiter) for task in batch for row in exportrows.rows(task, config)]
         if lines:
             yield ("\r\n".join(lines) + "\r\n").encode()
 
@@ -189,14 +217,22 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _cell(column: str, value) -> str:
-    if value is None:
-        return '""'
-    if isinstance(value, (int, float)) and column != "annotator":  # bool is an int to csv too
-        return str(value)
-    if isinstance(value, (dict, list)):
-        return _quote(orjson.dumps(value).decode())
-    return _quote(str(value))
+def _line(row: dict, columns: list[str], delimiter: str) -> str:
+    cells = []
+    for column in columns:
+        value = row.get(column)
+        kind = value.__class__
+        if value is None:
+            cells.append('""')
+        elif kind is str:
+            cells.append('"' + value.replace('"', '""') + '"')
+        elif kind in (int, float, bool) and column != "annotator":  # bool is a number to csv too
+            cells.append(str(value))
+        elif kind in (dict, list):
+            cells.append(_quote(orjson.dumps(value).decode()))
+        else:
+            cells.append(_quote(str(value)))
+    return delimiter.join(cells)
 
 
 def _json(text: str, decode: bool):

@@ -5,14 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-import orjson
-from sqlalchemy import Connection, select
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Connection, cast, func, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Row, RowMapping
 
 from . import annotations as annotation_store
 from .schema import annotations, file_uploads, tasks
 
-Batch = list[tuple[RowMapping, list[RowMapping], list[RowMapping], str | None]]
+#: Columns ``batches`` reads, in this order (``preflab.formats.labelstudio.task_json`` unpacks them).
+TASK_COLUMNS = (
+    "id",
+    "project_id",
+    "inner_id",
+    "data",
+    "meta",
+    "file_upload_id",
+    "total_annotations",
+    "cancelled_annotations",
+    "total_predictions",
+    "updated_by",
+    "created_at",
+    "updated_at",
+)
+
+Batch = list[tuple[Row, list[RowMapping] | None, list[RowMapping] | None, str | None]]
 
 
 def batches(
@@ -23,48 +39,58 @@ def batches(
     ids: Sequence[int] | None = None,
     size: int = 1000,
 ) -> Iterator[Batch]:
-    """Tasks in id order with (annotations, predictions, upload name). Without ``all_tasks``,
-    only tasks with at least one annotation, skips included (Label Studio's default)."""
+    """Tasks (rows of TASK_COLUMNS) in id order with their (annotations, predictions, upload
+    name). Without ``all_tasks``, only tasks with at least one annotation, skips included (Label
+    Studio's default)."""
     uploads = {
         row.id: f"{row.id:08x}-{row.name}"
         for row in conn.execute(
             select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.project_id == project_id)
         )
     }
-    query = _selection(select(tasks), project_id, all_tasks, ids).order_by(tasks.c.id).limit(size)
+    query = select(*(tasks.c[name] for name in TASK_COLUMNS)).order_by(tasks.c.id).limit(size)
+    query = _selection(query, project_id, all_tasks, ids)
     last = 0
     while True:
-        rows = conn.execute(query.where(tasks.c.id > last)).mappings().all()
+        rows = conn.execute(query.where(tasks.c.id > last)).all()
         if not rows:
             return
-        task_ids = [r["id"] for r in rows]
-        with_annotations = [r["id"] for r in rows if r["total_annotations"] or r["cancelled_annotations"]]
-        with_predictions = [r["id"] for r in rows if r["total_predictions"]]
-        anns = annotation_store.for_tasks(conn, with_annotations)
-        preds = annotation_store.predictions_for_tasks(conn, with_predictions)
-        yield [
-            (r, anns.get(r["id"], []), preds.get(r["id"], []), uploads.get(r["file_upload_id"])) for r in rows
-        ]
-        last = task_ids[-1]
+        # by position: 0 id, 5 file_upload_id, 6 total_annotations, 7 cancelled_annotations, 8 total_predictions
+        anns = annotation_store.for_tasks(conn, [r[0] for r in rows if r[6] or r[7]])
+        preds = annotation_store.predictions_for_tasks(conn, [r[0] for r in rows if r[8]])
+        yield [(r, anns.get(r[0]), preds.get(r[0]), uploads.get(r[5])) for r in rows]
+        last = rows[-1][0]
 
 
 def columns(
     conn: Connection, project_id: int, *, all_tasks: bool, ids: Sequence[int] | None = None
 ) -> tuple[set, set]:
     """(data keys, control names with a result) over the selected tasks and their finished
-    annotations: what a CSV header needs, read without building the tasks."""
-    data_keys: dict[str, None] = {}
-    for (data,) in conn.execute(_selection(select(tasks.c.data), project_id, all_tasks, ids)):
-        data_keys.update(dict.fromkeys(orjson.loads(data)))
-    selected = _selection(select(tasks.c.id), project_id, all_tasks, ids)
-    from_names: set[str] = set()
-    query = select(annotations.c.result).where(
-        annotations.c.project_id == project_id,
-        annotations.c.was_cancelled.is_(False),
-        annotations.c.task_id.in_(selected.scalar_subquery()),
+    annotations: what a CSV header needs. The database's own JSON functions list the keys, so
+    this first pass decodes nothing in Python."""
+    selected = _selection(select(tasks.c.id), project_id, all_tasks, ids).scalar_subquery()
+    finished = (annotations.c.project_id == project_id, annotations.c.was_cancelled.is_(False))
+    if conn.dialect.name == "postgresql":
+        key = func.jsonb_object_keys(cast(tasks.c.data, JSONB)).table_valued("key").render_derived()
+        item = (
+            func.jsonb_array_elements(cast(annotations.c.result, JSONB))
+            .table_valued("value")
+            .render_derived()
+        )
+        name, is_object = item.c.value.op("->>")("from_name"), func.jsonb_typeof(item.c.value) == "object"
+    else:
+        key = func.json_each(tasks.c.data).table_valued("key")
+        item = func.json_each(annotations.c.result).table_valued("value", "type")
+        name, is_object = func.json_extract(item.c.value, "$.from_name"), item.c.type == "object"
+    keys = select(key.c.key).select_from(tasks).join(key, true()).where(tasks.c.id.in_(selected))
+    names = (
+        select(name)
+        .select_from(annotations)
+        .join(item, true())
+        .where(*finished, is_object, annotations.c.task_id.in_(selected))
     )
-    for (result,) in conn.execute(query):
-        from_names.update(item.get("from_name") for item in orjson.loads(result) if isinstance(item, dict))
+    data_keys = set(conn.execute(keys.distinct()).scalars())
+    from_names = {name for name in conn.execute(names.distinct()).scalars() if name is not None}
     return data_keys, from_names
 
 
