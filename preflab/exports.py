@@ -43,7 +43,7 @@ def stream(
         for batch in dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids):
             yield [ls.task_json(*item, decode=decode) for item in batch]
 
-    with store.read() as conn:
+    with store.read(snapshot=True) as conn:
         config = labelconfig.parse(project_store.get(conn, project_id)["label_config"])
         columns = None
         if fmt in ("CSV", "TSV"):

@@ -390,3 +390,9 @@ def test_gallery_previews_and_multi_control_labeling(page, live_server, api):
         "comment": ("textarea", {"text": ["friendly"]}),
     }
     assert page.errors == []
+
+
+def test_missing_pages_are_html_for_browsers(page, live_server):
+    response = page.goto(f"{live_server.url}/projects/9999")
+    assert response.status == 404
+    assert "Back to the projects" in page.inner_text("main")

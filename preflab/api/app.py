@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
-    errors.install(app)
+    errors.install(app, error_page=web.error_page)
     for module in (system, users, projects, imports, tasks, annotations, exports):
         app.include_router(module.router)
     web.install(app)

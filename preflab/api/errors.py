@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from ..domain.labelconfig import LabelConfigError
 from ..exports import ExportFailed
@@ -31,9 +33,19 @@ def _validation(field: str, message: str) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+def _wants_page(request: Request) -> bool:
+    """A browser navigating to a page (not a script calling the API) gets an HTML error."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/")) and "text/html" in request.headers.get("accept", "")
+
+
+def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | None = None) -> None:
+    """Register the handlers; ``error_page`` renders HTTP errors for browsers on page routes."""
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if error_page is not None and _wants_page(request):
+            return error_page(request, exc.status_code, exc.detail)
         return JSONResponse(
             {"status_code": exc.status_code, "detail": exc.detail},
             status_code=exc.status_code,

@@ -40,9 +40,14 @@ class Store:
             self.engine = _postgres_engine(url, pool_size)
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction. With ``snapshot``, every statement in it sees the same state
+        (SQLite's WAL read transactions always do; PostgreSQL needs REPEATABLE READ)."""
+        with self.engine.connect() as conn:
+            if snapshot and not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

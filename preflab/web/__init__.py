@@ -6,9 +6,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import pages
+from .pages import error_page
 from .security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
+__all__ = ["error_page", "install"]
 
 
 def install(app: FastAPI) -> None:

@@ -60,6 +60,11 @@ def _page(
     )
 
 
+def error_page(request: Request, status: int, detail: str):
+    context = {"status": status, "detail": detail, "user": None, "csrf": None, "project": None}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
 @router.get("/")
 def home(request: Request, store: StoreDep):
     return RedirectResponse("/projects" if session_user(request, store) else "/user/login", status_code=303)

@@ -8,6 +8,7 @@ const taskId = Number(box.dataset.task);
 async function main() {
   const [project, task] = await Promise.all([api(`/api/projects/${projectId}`), api(`/api/tasks/${taskId}`)]);
   render(project.label_config, task.data, document.getElementById("task-view"), { readOnly: true });
+  const pairwise = Object.values(project.parsed_label_config).find((c) => c.type === "Pairwise");
   const list = document.getElementById("annotations");
   if (!task.annotations.length) list.append(el("p", { class: "muted", text: "No annotations yet." }));
   for (const a of task.annotations) {
@@ -22,7 +23,8 @@ async function main() {
       ),
     );
     if (!a.was_cancelled) {
-      const swap = Boolean(a.shown_order && a.shown_order[0] !== (project.parsed_label_config ? Object.values(project.parsed_label_config).find((c) => c.type === "Pairwise")?.to_name[0] : null));
+      // show the answers in the order this labeler saw them
+      const swap = Boolean(a.shown_order && pairwise && a.shown_order[0] !== pairwise.to_name[0]);
       render(project.label_config, task.data, view, { readOnly: true, swap }).load(a.result);
     }
   }
