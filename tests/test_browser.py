@@ -396,3 +396,29 @@ def test_missing_pages_are_html_for_browsers(page, live_server):
     response = page.goto(f"{live_server.url}/projects/9999")
     assert response.status == 404
     assert "Back to the projects" in page.inner_text("main")
+
+
+def test_ranker_saves_label_studio_shape(page, live_server, api):
+    from preflab import gallery
+
+    pid = api.post(
+        "/api/projects", json={"title": "rank", "label_config": gallery.template("llm-ranker").config}
+    ).json()["id"]
+    items = [
+        {"id": "a", "title": "A", "body": "first"},
+        {"id": "b", "title": "B", "body": "second"},
+        {"id": "c", "title": "C", "body": "third"},
+    ]
+    [tid] = api.post(f"/api/projects/{pid}/import", json=[{"prompt": "rank these", "items": items}]).json()[
+        "task_ids"
+    ]
+    page.goto(f"{live_server.url}/projects/{pid}/label")
+    wait_for_task(page)
+    page.evaluate(
+        "document.getElementById('stage').shadowRoot.querySelectorAll('.pf-rank-item')[2].querySelector('.pf-move').click()"
+    )
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
+    assert annotation["result"][0]["value"] == {"ranker": {"rank": ["a", "c", "b"]}}
+    assert (annotation["result"][0]["from_name"], annotation["result"][0]["to_name"]) == ("rank", "answers")

@@ -260,8 +260,16 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
     control.placeholder.append(box);
     Object.assign(control, {
       toName: control.xml.getAttribute("toName"),
-      value: () => (touched ? { ranker: { rank: [...order] } } : null),
-      set: (v) => { if (v?.ranker?.rank) { order = [...v.ranker.rank]; touched = true; } draw(); },
+      // Label Studio's result: {"ranker": {<Ranker name>: [item ids in the new order]}}
+      value: () => (touched ? { ranker: { [control.name]: [...order] } } : null),
+      set: (v) => {
+        const ranked = v?.ranker?.[control.name];
+        if (ranked) {
+          order = [...ranked];
+          touched = true;
+        }
+        draw();
+      },
     });
   }
 
