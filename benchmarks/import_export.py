@@ -36,6 +36,42 @@ def baseline_import(payload: bytes) -> float:
     return elapsed
 
 
+def schema_import(payload: bytes) -> float:
+    """The bare baseline, but into preflab's own tasks table (its indexes and constraints):
+    how much of the import time the schema itself costs."""
+    from preflab.imports import TASK_COLUMNS
+    from preflab.store.db import Store
+
+    with tempfile.TemporaryDirectory() as d:
+        Store(f"sqlite:///{d}/p.db").migrate()
+        db = sqlite3.connect(Path(d) / "p.db", isolation_level=None)
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute(
+            "INSERT INTO projects (id, title, description, label_config, expert_instruction, show_instruction, "
+            "show_skip_button, enable_empty_annotation, show_annotation_history, color, maximum_annotations, "
+            "is_published, model_version, is_draft, sampling, show_collab_predictions, show_overlap_first, "
+            "overlap_cohort_percentage, min_annotations_to_start_training, randomize_order, restricted, "
+            "created_at, updated_at) VALUES (1, '', '', '<View/>', '', 0, 1, 1, 0, '', 1, 0, '', 0, '', 1, 0, "
+            "100, 0, 0, 0, '', '')"
+        )
+        marks = ", ".join("?" * len(TASK_COLUMNS))
+        started = time.perf_counter()
+        rows = orjson.loads(payload)
+        db.execute("BEGIN")
+        db.executemany(
+            f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES ({marks})",
+            (
+                (1, i, orjson.dumps(r).decode(), "{}", None, 0, 0, 0, False, None, None, "t", "t")
+                for i, r in enumerate(rows, 1)
+            ),
+        )
+        db.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        db.close()
+    return elapsed
+
+
 def baseline_export(payload: bytes) -> float:
     with tempfile.TemporaryDirectory() as d:
         db = sqlite3.connect(Path(d) / "b.db", isolation_level=None)
@@ -83,10 +119,21 @@ def main():
 
     results = {
         k: []
-        for k in ("base_import", "import", "import_mem", "base_export", "JSON", "CSV", "JSON_mem", "CSV_mem")
+        for k in (
+            "base_import",
+            "schema_import",
+            "import",
+            "import_mem",
+            "base_export",
+            "JSON",
+            "CSV",
+            "JSON_mem",
+            "CSV_mem",
+        )
     }
     for _ in range(args.runs):
         results["base_import"].append(baseline_import(payload))
+        results["schema_import"].append(schema_import(payload))
         results["base_export"].append(baseline_export(payload))
         with Server() as server:
             idle, _ = server.memory()
@@ -113,6 +160,10 @@ def main():
     bi, im = median(results["base_import"]), median(results["import"])
     be = median(results["base_export"])
     print(f"import  baseline (orjson.loads + executemany): {bi:6.2f} s")
+    si = median(results["schema_import"])
+    print(
+        f"import  the same into preflab's tasks table:   {si:6.2f} s   ratio {si / bi:4.2f}x  (the schema's own cost)"
+    )
     print(
         f"import  preflab HTTP multipart:                {im:6.2f} s   ratio {im / bi:4.2f}x   server peak growth {median(results['import_mem']):6.1f} MB"
     )

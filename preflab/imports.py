@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import Connection, insert, select
 
 from .domain import labelconfig
+from .domain.agreement import agreement
 from .domain.tasks import NewTask, TaskError, normalize
 from .formats.readers import FormatError, read_items
 from .store import annotations as annotation_store
@@ -39,6 +40,7 @@ TASK_COLUMNS = (
     "cancelled_annotations",
     "total_predictions",
     "is_labeled",
+    "agreement",
     "completed_at",
     "created_at",
     "updated_at",
@@ -218,6 +220,7 @@ class _Writer:
                     len(task.annotations) - len(done),
                     len(task.predictions),
                     labeled,
+                    agreement([a.result for a in done]),
                     completed,
                     stamp,
                     stamp,

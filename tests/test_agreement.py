@@ -26,3 +26,22 @@ def test_stored_on_tasks_as_annotations_arrive(api, project, client, store):
             f"/api/tasks/{tid}/annotations", json={"result": pick(side)}
         )
     assert api.get(f"/api/tasks/{tid}").json()["agreement"] == 2 / 3
+
+
+def test_imported_annotations_get_agreement_too(api, project):
+    task = {
+        "data": {"prompt": "p", "answer1": "a", "answer2": "b"},
+        "annotations": [
+            {"result": pick("left")},
+            {"result": pick("right")},
+            {"result": pick("left")},
+            {"result": [], "was_cancelled": True},
+        ],
+    }
+    [tid] = api.post(f"/api/projects/{project}/import", json=[task]).json()["task_ids"]
+    imported = api.get(f"/api/tasks/{tid}").json()
+    assert (
+        imported["agreement"] == 2 / 3
+        and imported["total_annotations"] == 3
+        and imported["cancelled_annotations"] == 1
+    )
