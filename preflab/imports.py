@@ -6,9 +6,6 @@ transaction, so any error leaves the project as it was. Items stream through in 
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -93,11 +90,8 @@ class ImportResult:
 
 
 def import_tasks(store: Store, project_id: int, sources: list[Source], *, user_id: int) -> ImportResult:
-    """Import all sources in one write transaction, or nothing.
-
-    Parsing and checking run in a second thread while this one writes the batches, so the
-    CPU-bound reading overlaps SQLite's work (which runs without the GIL).
-    """
+    """Import all sources in one write transaction, or nothing. Items stream through in
+    batches, so memory stays flat whatever the size of the files."""
     started = time.perf_counter()
     result = ImportResult()
     with store.write() as conn:
@@ -106,9 +100,8 @@ def import_tasks(store: Store, project_id: int, sources: list[Source], *, user_i
         config = labelconfig.parse(project["label_config"])
         upload_ids = [_record_upload(conn, project_id, source, result) for source in sources]
         writer = _Writer(conn, project, user_id, result)
-        with _Reader(sources, config) as batches:
-            for index, batch in batches:
-                writer.write(batch, upload_ids[index])
+        for index, batch in _batches(sources, config):
+            writer.write(batch, upload_ids[index])
         if not result.task_ids:
             raise ImportFailed("no tasks found: the import holds no items")
     result.duration = time.perf_counter() - started
@@ -127,67 +120,23 @@ def _record_upload(conn: Connection, project_id: int, source: Source, result: Im
     return upload_id
 
 
-class _Reader:
-    """Reads and normalizes the sources in a background thread; iterating yields
-    ``(source index, [NewTask, ...])`` batches, and re-raises the reader's error."""
-
-    _DONE = object()
-
-    def __init__(self, sources: list[Source], config: labelconfig.LabelConfig):
-        self.sources, self.config = sources, config
-        self.queue: queue.Queue = queue.Queue(maxsize=4)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="preflab-import-reader", daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self._batches()
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        while self.thread.is_alive():  # unblock a reader waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                self.queue.get(timeout=0.05)
-        self.thread.join()
-
-    def _batches(self) -> Iterator[tuple[int, list[NewTask]]]:
-        while True:
-            item = self.queue.get()
-            if item is self._DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def _put(self, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def _run(self) -> None:
+def _batches(sources: list[Source], config: labelconfig.LabelConfig) -> Iterator[tuple[int, list[NewTask]]]:
+    """``(source index, [NewTask, ...])`` batches of the checked items of every source."""
+    for index, source in enumerate(sources):
+        batch: list[NewTask] = []
         try:
-            for index, source in enumerate(self.sources):
-                batch: list[NewTask] = []
-                for where, item in source.read():
-                    try:
-                        batch.append(normalize(item, self.config))
-                    except TaskError as exc:
-                        raise ImportFailed(f"{source.name}: {where}: {exc}") from None
-                    if len(batch) == BATCH:
-                        if not self._put((index, batch)):
-                            return
-                        batch = []
-                if batch and not self._put((index, batch)):
-                    return
-            self._put(self._DONE)
+            for where, item in source.read():
+                try:
+                    batch.append(normalize(item, config))
+                except TaskError as exc:
+                    raise ImportFailed(f"{source.name}: {where}: {exc}") from None
+                if len(batch) == BATCH:
+                    yield index, batch
+                    batch = []
         except FormatError as exc:
-            self._put(ImportFailed(str(exc)))
-        except BaseException as exc:
-            self._put(exc)
+            raise ImportFailed(str(exc)) from None
+        if batch:
+            yield index, batch
 
 
 class _Writer:
