@@ -155,7 +155,28 @@ class _Writer:
         columns = self.result.data_columns
         for task in batch:
             columns.update(task.data)
-            done = [a for a in task.annotations if not a.was_cancelled] if task.annotations else ()
+            if not (task.annotations or task.predictions or task.meta):  # the common case: data only
+                data = orjson.dumps(task.data).decode()
+                rows.append(
+                    (
+                        project_id,
+                        self.inner_id,
+                        data,
+                        "{}",
+                        upload_id,
+                        0,
+                        0,
+                        0,
+                        False,
+                        None,
+                        None,
+                        stamp,
+                        stamp,
+                    )
+                )
+                self.inner_id += 1
+                continue
+            done = [a for a in task.annotations if not a.was_cancelled]
             labeled = len(done) >= maximum
             completed = max((a.created_at or stamp for a in done), default=None) if labeled else None
             rows.append(

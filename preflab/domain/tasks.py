@@ -89,7 +89,7 @@ class TaskError(ValueError):
     """An import item is not a valid task; the message names the field and the problem."""
 
 
-@dataclass
+@dataclass(slots=True)
 class NewAnnotation:
     result: list
     was_cancelled: bool = False
@@ -108,7 +108,7 @@ class NewPrediction:
     model_version: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class NewTask:
     data: dict
     meta: dict = field(default_factory=dict)
