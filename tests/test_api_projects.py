@@ -72,3 +72,16 @@ def test_validate_endpoint_returns_sample_data(api):
     assert r.status_code == 200
     assert r.json()["data_keys"] == ["prompt", "answer1", "answer2"]
     assert r.json()["sample_data"]["answer1"].startswith("Reinforcement Learning")
+
+
+def test_null_settings_leave_the_project_as_it_is(api, project):
+    r = api.patch(
+        f"/api/projects/{project}",
+        json={"show_instruction": None, "description": None, "maximum_annotations": None},
+    )
+    assert r.status_code == 200
+    assert (
+        r.json()["description"] == ""
+        and r.json()["maximum_annotations"] == 1
+        and r.json()["show_instruction"] is False
+    )

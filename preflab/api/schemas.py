@@ -39,8 +39,9 @@ class ProjectIn(_In):
     restricted: bool | None = None
 
     def given(self) -> dict:
-        # null for a text field means empty, as Label Studio stores it
-        return {k: ("" if v is None and k in _TEXT else v) for k, v in super().given().items()}
+        # null for a text field means empty, as Label Studio stores it; for others, "leave as is"
+        fields = super().given()
+        return {k: ("" if v is None else v) for k, v in fields.items() if v is not None or k in _TEXT}
 
 
 _TEXT = {"title", "description", "expert_instruction", "model_version", "color"}

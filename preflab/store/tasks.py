@@ -49,6 +49,14 @@ def _allocate_ids(conn: Connection, n: int) -> list[int]:
 _BY_ID = select(tasks).where(tasks.c.id == bindparam("id"))
 
 
+def first(conn: Connection, project_id: int):
+    """(id, data) of the project's first task, or None."""
+    query = (
+        select(tasks.c.id, tasks.c.data).where(tasks.c.project_id == project_id).order_by(tasks.c.id).limit(1)
+    )
+    return conn.execute(query).first()
+
+
 def get(conn: Connection, task_id: int) -> RowMapping | None:
     return conn.execute(_BY_ID, {"id": task_id}).mappings().first()
 

@@ -33,13 +33,13 @@ def _check_config(conn, xml: str, project_id: int | None = None) -> None:
     config = labelconfig.parse(xml)
     if project_id is None:
         return
-    _, first = task_store.page(conn, project_id, page=1, page_size=1)
+    first = task_store.first(conn, project_id)
     if first:
-        missing = config.missing_keys(orjson.loads(first[0]["data"]))
+        missing = config.missing_keys(orjson.loads(first.data))
         if missing:
             raise ValidationFailed(
                 "label_config",
-                f'the config reads ${missing[0]}, but task {first[0]["id"]} has no data key "{missing[0]}"',
+                f'the config reads ${missing[0]}, but task {first.id} has no data key "{missing[0]}"',
             )
 
 
