@@ -82,7 +82,6 @@ function show(task, { annotation = null, resume = null } = {}) {
   title.textContent = annotation ? `Editing your answer to task ${task.id}` : `Task ${task.id}`;
   progressInfo.textContent = `${done} labeled this session`;
   document.getElementById("skip").hidden = !project.show_skip_button || Boolean(annotation);
-  document.getElementById("back").disabled = !history.length && !annotation;
   stage.dataset.task = task.id;
   stage.dispatchEvent(new CustomEvent("preflab:shown", { bubbles: true, detail: { task: task.id } }));
 }
