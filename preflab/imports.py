@@ -89,19 +89,21 @@ class ImportResult:
         }
 
 
-def import_tasks(store: Store, project_id: int, sources: list[Source], *, user_id: int) -> ImportResult:
+def import_tasks(store: Store, project_id: int, sources: Iterable[Source], *, user_id: int) -> ImportResult:
     """Import all sources in one write transaction, or nothing. Items stream through in
-    batches, so memory stays flat whatever the size of the files."""
+    batches, so memory stays flat whatever the size of the files; ``sources`` may be a lazy
+    iterable (files still arriving)."""
     started = time.perf_counter()
     result = ImportResult()
     with store.write() as conn:
         lock_project(conn, project_id)
         project = project_store.get(conn, project_id)
         config = labelconfig.parse(project["label_config"])
-        upload_ids = [_record_upload(conn, project_id, source, result) for source in sources]
         writer = _Writer(conn, project, user_id, result)
-        for index, batch in _batches(sources, config):
-            writer.write(batch, upload_ids[index])
+        for source in sources:
+            upload_id = _record_upload(conn, project_id, source, result)
+            for batch in _batches(source, config):
+                writer.write(batch, upload_id)
         if not result.task_ids:
             raise ImportFailed("no tasks found: the import holds no items")
     result.duration = time.perf_counter() - started
@@ -120,23 +122,22 @@ def _record_upload(conn: Connection, project_id: int, source: Source, result: Im
     return upload_id
 
 
-def _batches(sources: list[Source], config: labelconfig.LabelConfig) -> Iterator[tuple[int, list[NewTask]]]:
-    """``(source index, [NewTask, ...])`` batches of the checked items of every source."""
-    for index, source in enumerate(sources):
-        batch: list[NewTask] = []
-        try:
-            for where, item in source.read():
-                try:
-                    batch.append(normalize(item, config))
-                except TaskError as exc:
-                    raise ImportFailed(f"{source.name}: {where}: {exc}") from None
-                if len(batch) == BATCH:
-                    yield index, batch
-                    batch = []
-        except FormatError as exc:
-            raise ImportFailed(str(exc)) from None
-        if batch:
-            yield index, batch
+def _batches(source: Source, config: labelconfig.LabelConfig) -> Iterator[list[NewTask]]:
+    """Batches of the checked items of one source."""
+    batch: list[NewTask] = []
+    try:
+        for where, item in source.read():
+            try:
+                batch.append(normalize(item, config))
+            except TaskError as exc:
+                raise ImportFailed(f"{source.name}: {where}: {exc}") from None
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+    except FormatError as exc:
+        raise ImportFailed(str(exc)) from None
+    if batch:
+        yield batch
 
 
 class _Writer:

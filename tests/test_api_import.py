@@ -150,3 +150,42 @@ def test_oversized_upload_is_413(client, owner, project, app):
         headers={**owner.headers, "Content-Type": "application/json"},
     )
     assert r.status_code == 413 and "1 MiB" in r.json()["detail"]
+
+
+def test_truncated_multipart_body_is_refused_and_changes_nothing(api, project):
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="d.json"\r\n\r\n[{"prompt": "p", "answer1": "a", "answer2": "b"}'
+    r = api.post(
+        f"/api/projects/{project}/import",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+    )
+    assert r.status_code == 400, r.text
+    assert count(api, project) == 0
+
+
+def test_streamed_body_over_the_limit_is_413_without_content_length(client, owner, project, app):
+    app.state.settings.max_upload_mb = 1
+
+    def chunks():
+        yield b"["
+        for _ in range(40):
+            yield b" " * 65536
+        yield b"]"
+
+    r = client.post(
+        f"/api/projects/{project}/import",
+        content=chunks(),
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413 and "1 MiB" in r.json()["detail"]
+
+
+def test_form_fields_beside_the_file_are_ignored(api, project):
+    r = api.post(
+        f"/api/projects/{project}/import",
+        data={"note": "x"},
+        files={"file": ("d.json", orjson.dumps(seed_tasks(2)))},
+    )
+    assert r.status_code == 201 and r.json()["task_count"] == 2
+    r = api.post(f"/api/projects/{project}/import", data={"note": "x"}, files={})
+    assert r.status_code == 400

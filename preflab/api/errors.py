@@ -15,6 +15,7 @@ from ..exports import ExportFailed
 from ..imports import ImportFailed
 from ..store.users import UserError
 from .jsonresponse import JSONResponse
+from .upload import UploadAborted
 
 log = logging.getLogger("preflab")
 
@@ -69,6 +70,10 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
     @app.exception_handler(ImportFailed)
     async def bad_import(request: Request, exc: ImportFailed):
         return _validation("non_field_errors", str(exc))
+
+    @app.exception_handler(UploadAborted)
+    async def bad_upload(request: Request, exc: UploadAborted):
+        return _validation("file", str(exc))
 
     @app.exception_handler(ExportFailed)
     async def bad_export(request: Request, exc: ExportFailed):

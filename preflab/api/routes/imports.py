@@ -1,18 +1,44 @@
-"""Importing tasks: multipart files (one or several) or a JSON body, all-or-nothing."""
+"""Importing tasks: multipart files (one or several) or a JSON body, all-or-nothing.
 
-import tempfile
+The body is read as it arrives and the importer (in a worker thread) consumes it at the same
+time, so receiving, parsing and writing overlap instead of running one after the other.
+"""
+
+import asyncio
+import io
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from ...imports import Source, import_tasks
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
+from ..upload import GrowingFile, StreamingUpload, UploadAborted
 
 router = APIRouter(tags=["import"])
 
-SPOOL = 8 * 1024 * 1024
+
+class _Body:
+    """A JSON request body as one source, filled like an uploaded file."""
+
+    def __init__(self):
+        self.file = GrowingFile()
+        self.files = [self.file]
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.file.append(chunk)
+
+    def finish(self, error: str | None = None) -> None:
+        self.file.finish(error)
+
+    def sources(self):
+        yield Source(name="request body", stream=io.BufferedReader(self.file), format="json", is_file=False)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 @router.post("/api/projects/{project_id}/import", status_code=201)
@@ -28,30 +54,47 @@ async def import_into_project(
 
     await run_in_threadpool(check_access)
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    too_large = f"the upload is larger than the limit of {limit // (1024 * 1024)} MiB"
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
-        raise HTTPException(413, f"the upload is larger than the limit of {limit // (1024 * 1024)} MiB")
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form(max_files=1000, max_fields=1000)
-        files = [f for _, f in form.multi_items() if isinstance(f, UploadFile)]
-        if not files:
-            raise HTTPException(400, "the upload holds no file: send the tasks as a part named 'file'")
-        sources = [Source(name=f.filename or "upload", stream=f.file) for f in files]
-    else:
-        body = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # noqa: SIM115 (closed below)
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise HTTPException(
-                    413, f"the request body is larger than the limit of {limit // (1024 * 1024)} MiB"
-                )
-            body.write(chunk)
-        body.seek(0)
-        sources = [Source(name="request body", stream=body, format="json", is_file=False)]
+        raise HTTPException(413, too_large)
+    content_type = request.headers.get("content-type", "")
     try:
-        result = await run_in_threadpool(import_tasks, store, project_id, sources, user_id=user["id"])
+        upload = StreamingUpload(content_type) if content_type.startswith("multipart/form-data") else _Body()
+    except UploadAborted as exc:
+        raise HTTPException(400, str(exc)) from None
+
+    worker = asyncio.ensure_future(
+        run_in_threadpool(import_tasks, store, project_id, upload.sources(), user_id=user["id"])
+    )
+    try:
+        try:
+            async for chunk in request.stream():
+                upload.feed(chunk)
+                if upload.size > limit:
+                    raise HTTPException(413, too_large)
+                if worker.done():  # the importer gave up (bad item): no need to read the rest
+                    break
+        except (HTTPException, UploadAborted, ClientDisconnect) as exc:
+            upload.finish(error=getattr(exc, "detail", None) or str(exc) or "the upload was interrupted")
+            await _settled(worker)
+            if isinstance(exc, UploadAborted):
+                raise HTTPException(400, str(exc)) from None
+            raise
+        upload.finish()
+        if not upload.files:
+            await _settled(worker)
+            raise HTTPException(400, "the upload holds no file: send the tasks as a part named 'file'")
+        result = await worker
     finally:
-        for source in sources:
-            source.stream.close()
+        if not worker.done():
+            upload.finish(error="the upload was interrupted")
+            await _settled(worker)
+        upload.close()
     return JSONResponse(result.as_response(), status_code=201)
+
+
+async def _settled(worker: asyncio.Future) -> None:
+    """Wait for the importer to stop; its own error (it rolled back) is superseded by ours."""
+    await asyncio.wait([worker])
+    worker.exception()
