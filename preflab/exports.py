@@ -37,11 +37,12 @@ def stream(
 ) -> Iterator[bytes]:
     """The export as chunks of bytes. Call ``check_format`` first: this generator runs lazily."""
 
-    decode = fmt != "JSON"  # the row formats need the stored JSON decoded
-
     def tasks(conn):
         for batch in dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids):
-            yield [ls.task_json(*item, decode=decode) for item in batch]
+            if fmt == "JSON":
+                yield [ls.task_json_bytes(*item) for item in batch]
+            else:  # the row formats need the stored JSON decoded
+                yield [ls.task_json(*item, decode=True) for item in batch]
 
     with store.read(snapshot=True) as conn:
         config = labelconfig.parse(project_store.get(conn, project_id)["label_config"])

@@ -38,3 +38,33 @@ def test_delimited_writer_matches_pythons_csv_quote_nonnumeric(pairs, delimiter)
         }
     )
     assert ours == expected.getvalue()
+
+
+@given(
+    st.dictionaries(st.text(max_size=8), st.text(max_size=8), min_size=1, max_size=4),
+    st.one_of(st.none(), st.text(max_size=12)),
+    st.one_of(st.none(), st.integers(1, 99)),
+)
+def test_templated_task_encoding_equals_the_dict_path(data, upload, updated_by):
+    import orjson
+
+    from preflab.formats.labelstudio import task_json, task_json_bytes
+
+    row = (
+        7,
+        3,
+        2,
+        orjson.dumps(data).decode(),
+        "{}",
+        1,
+        0,
+        0,
+        0,
+        updated_by,
+        "2026-01-01T00:00:00.000000Z",
+        "2026-01-02T00:00:00.000000Z",
+    )
+    fast = task_json_bytes(row, None, None, upload)
+    slow = orjson.dumps(task_json(row, [], [], upload))
+    assert orjson.loads(fast) == orjson.loads(slow)
+    assert list(orjson.loads(fast)) == list(orjson.loads(slow))  # same keys in the same order

@@ -180,14 +180,44 @@ def task_json(task, annotations: list, predictions: list, upload: str | None, de
     return out
 
 
-def write_json(batches: Iterable[list[dict]]) -> Iterator[bytes]:
-    """A JSON array, one chunk per batch of tasks."""
+def task_json_bytes(task, annotations: list, predictions: list, upload: str | None) -> bytes:
+    """``task_json`` encoded. A task with nothing but data (the bulk of a large export) is
+    written straight from a template around its stored JSON; others go through ``task_json``."""
+    if annotations or predictions:
+        return orjson.dumps(task_json(task, annotations, predictions, upload))
+    (
+        task_id,
+        project,
+        inner_id,
+        data,
+        meta,
+        _,
+        total,
+        cancelled,
+        n_predictions,
+        updated_by,
+        created,
+        updated,
+    ) = task
+    upload_part = "" if upload is None else f',"file_upload":{orjson.dumps(upload).decode()}'
+    by = "null" if updated_by is None else updated_by
+    return (
+        f'{{"id":{task_id},"annotations":[]{upload_part},"drafts":[],"predictions":[],"data":{data},'
+        f'"meta":{meta},"created_at":"{created}","updated_at":"{updated}","allow_skip":true,'
+        f'"inner_id":{inner_id},"total_annotations":{total},"cancelled_annotations":{cancelled},'
+        f'"total_predictions":{n_predictions},"comment_count":0,"unresolved_comment_count":0,'
+        f'"last_comment_updated_at":null,"project":{project},"updated_by":{by},"comment_authors":[]}}'
+    ).encode()
+
+
+def write_json(batches: Iterable[list[dict | bytes]]) -> Iterator[bytes]:
+    """A JSON array, one chunk per batch of items (dicts, or items already encoded)."""
     first = True
     yield b"["
     for batch in batches:
         if not batch:
             continue
-        chunk = b",\n".join(orjson.dumps(t) for t in batch)
+        chunk = b",\n".join(t if t.__class__ is bytes else orjson.dumps(t) for t in batch)
         yield chunk if first else b",\n" + chunk
         first = False
     yield b"]\n"
