@@ -118,3 +118,16 @@ def test_users_list_has_the_fields_old_sdks_require(api):
     [me] = api.get("/api/users").json()
     for key in ("id", "first_name", "last_name", "username", "email", "initials", "phone", "last_activity"):
         assert key in me
+
+
+def test_odd_csrf_and_token_values_are_refused_not_crashed(client, owner, store):
+    from preflab.store import sessions
+
+    with store.write() as conn:
+        key, _ = sessions.create(conn, owner.id)
+    client.cookies.set("preflab_session", key)
+    r = client.post("/api/projects", json={"title": "x"}, headers={"X-CSRFToken": "é".encode("latin-1") * 10})
+    assert r.status_code == 403
+    assert (
+        client.get("/api/projects", headers={"Authorization": "Token é".encode("latin-1")}).status_code == 401
+    )

@@ -22,9 +22,16 @@ def get_store(request: Request) -> Store:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
-UNAUTHENTICATED = HTTPException(
-    401, "Authentication credentials were not provided.", headers={"WWW-Authenticate": "Token"}
-)
+
+def _unauthenticated() -> HTTPException:
+    return HTTPException(
+        401, "Authentication credentials were not provided.", headers={"WWW-Authenticate": "Token"}
+    )
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes any text a client may send."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 SESSION_COOKIE = "preflab_session"
@@ -50,7 +57,7 @@ def current_user(request: Request, store: StoreDep) -> RowMapping:
         scheme, _, key = header.partition(" ")
         key = key.strip()
         if scheme.lower() not in ("token", "bearer") or not key:
-            raise UNAUTHENTICATED
+            raise _unauthenticated()
         with store.read() as conn:
             user = user_store.by_token(conn, key)
         if user is None:
@@ -58,11 +65,9 @@ def current_user(request: Request, store: StoreDep) -> RowMapping:
         return user
     found = session_user(request, store)
     if found is None:
-        raise UNAUTHENTICATED
+        raise _unauthenticated()
     user, csrf = found
-    if request.method not in SAFE_METHODS and not hmac.compare_digest(
-        request.headers.get(CSRF_HEADER, ""), csrf
-    ):
+    if request.method not in SAFE_METHODS and not same_secret(request.headers.get(CSRF_HEADER, ""), csrf):
         raise HTTPException(403, "CSRF token missing or incorrect.")
     return user
 

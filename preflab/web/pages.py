@@ -3,7 +3,6 @@ the browser session (cookie + CSRF header), so every permission check is the API
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from ..api.deps import SESSION_COOKIE, StoreDep, project_for, session_user
+from ..api.deps import SESSION_COOKIE, StoreDep, project_for, same_secret, session_user
 from ..domain.roles import can_manage_projects
 from ..store import sessions as session_store
 from ..store import users as user_store
@@ -119,7 +118,7 @@ async def login(
 def logout(request: Request, store: StoreDep, csrf_token: str = Form("")):
     found = session_user(request, store)
     if found is not None:
-        if not hmac.compare_digest(csrf_token, found[1]):
+        if not same_secret(csrf_token, found[1]):
             raise HTTPException(403, "CSRF token missing or incorrect.")
         with store.write() as conn:
             session_store.end(conn, request.cookies[SESSION_COOKIE])
