@@ -77,7 +77,10 @@ def start(data_dir: Path, host: str, port: int):
         click.echo(f"  API token: {credentials.token}")
         click.echo("A demo project with sample tasks is ready.")
     else:
-        click.echo("Using the existing accounts (the owner's password was printed on the first start).")
+        click.echo(
+            "Using the existing accounts. The owner's password was printed on the first start; "
+            "`preflab user set-password EMAIL` sets a new one."
+        )
     click.echo(f"Open {url} and log in.  Python SDK: Client(url='{url}', api_key=TOKEN)")
     _serve(data_dir, host, port, store)
 
@@ -170,6 +173,30 @@ def user_reset_token(email: str, data_dir: Path):
         if row is None:
             _fail(f"no user with the email {email}")
         click.echo(f"API token: {user_store.reset_token(conn, row['id'])}")
+
+
+@user.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (at least 8 characters); asked for when omitted.",
+)
+@data_dir_option
+def user_set_password(email: str, password: str, data_dir: Path):
+    """Set a user's web login password (e.g. when the printed one was lost)."""
+    from .store import users as user_store
+
+    if len(password) < 8:
+        _fail("the password must be at least 8 characters long")
+    with _store(data_dir).write() as conn:
+        row = user_store.by_email(conn, email)
+        if row is None:
+            _fail(f"no user with the email {email}")
+        user_store.set_password(conn, row["id"], password)
+    click.echo(f"Password set for {email}")
 
 
 @cli.group()

@@ -56,6 +56,12 @@ def test_scripted_setup_import_and_export(run, tmp_path, store):
     csv_out = run("export", project_id, "--format", "csv", "--all-tasks").output
     assert csv_out.startswith('"annotation_id","annotator","answer1"')
     assert "ops@example.com  owner" in run("user", "list").output
+    run("user", "set-password", "ops@example.com", "--password", "a-new-password")
+    from preflab.store import users as user_store
+
+    with store.read() as conn:
+        assert user_store.authenticate(conn, "ops@example.com", "a-new-password") is not None
+        assert user_store.authenticate(conn, "ops@example.com", "longpassword") is None
 
 
 def test_bad_import_exits_nonzero_and_imports_nothing(run, tmp_path):
