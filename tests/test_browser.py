@@ -422,3 +422,17 @@ def test_ranker_saves_label_studio_shape(page, live_server, api):
     [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
     assert annotation["result"][0]["value"] == {"ranker": {"rank": ["a", "c", "b"]}}
     assert (annotation["result"][0]["from_name"], annotation["result"][0]["to_name"]) == ("rank", "answers")
+
+
+def test_config_hotkeys_pick_choices(page, live_server, api):
+    from preflab import gallery
+
+    pid = api.post("/api/projects", json={"title": "tie", "label_config": gallery.template("pairwise-tie-strength").config}).json()["id"]
+    [tid] = api.post(f"/api/projects/{pid}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "a"}]).json()["task_ids"]
+    page.goto(f"{live_server.url}/projects/{pid}/label")
+    wait_for_task(page)
+    page.keyboard.press("t")
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
+    assert [(r["from_name"], r["value"]) for r in annotation["result"]] == [("verdict", {"choices": ["Tie"]})]

@@ -194,6 +194,7 @@ function onKey(event) {
     return current.iface.undo();
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (current.iface.hotkey(event.key)) return event.preventDefault(); // the config's own keys first
   switch (event.key) {
     case "1":
     case "ArrowLeft":

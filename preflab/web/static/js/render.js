@@ -91,6 +91,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
 
   const objects = {};
   const controls = [];
+  const hotkeys = {}; // key -> action, from the config's hotkey="…" attributes
   const sheets = [];
   const history = [];
   const changed = () => {
@@ -162,11 +163,13 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
     const buttons = [];
     for (const choice of xmlNode.querySelectorAll("Choice")) {
       const value = choice.getAttribute("value");
+      const hotkey = choice.getAttribute("hotkey");
       const button = node("button", "pf-choice", value);
+      if (hotkey) button.append(node("kbd", "pf-key", hotkey));
       button.type = "button";
       button.setAttribute("aria-pressed", "false");
       button.disabled = readOnly;
-      button.addEventListener("click", () => {
+      const toggle = () => {
         if (selected.has(value)) selected.delete(value);
         else {
           if (!multiple) selected.clear();
@@ -174,7 +177,9 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
         }
         paint();
         changed();
-      });
+      };
+      button.addEventListener("click", toggle);
+      if (hotkey && !readOnly) hotkeys[hotkey.toLowerCase()] = toggle;
       buttons.push([value, button]);
       box.append(button);
     }
@@ -343,6 +348,12 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
     controls,
     shownOrder: pair ? pair.shownOrder : null,
     selectShown: (position) => pair && !readOnly && pair.selectShown(position),
+    // run the config's hotkey for this key, if it has one
+    hotkey(key) {
+      const action = hotkeys[key.toLowerCase()];
+      if (action) action();
+      return Boolean(action);
+    },
     result() {
       const out = [];
       for (const c of controls) {
