@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 
 import httpx
@@ -65,7 +66,9 @@ def main():
     parser.add_argument("--requests", type=int, default=400, help="labeling rounds per measurement")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL")
     args = parser.parse_args()
+    os.environ["PREFLAB_SQLITE_SYNCHRONOUS"] = args.sqlite_synchronous
     with Server(args.database_url) as server:
         path = server.dir / "dataset.json"
         path.write_bytes(orjson.dumps(seed_rows(args.tasks)))
@@ -79,7 +82,7 @@ def main():
         asyncio.run(measure(server, tokens[:1], 20))  # warm up
         print(
             f"{args.tasks} tasks, {args.requests} next+submit rounds per run, median of {args.runs} runs, "
-            f"{'PostgreSQL' if args.database_url else 'SQLite'}"
+            f"{'PostgreSQL' if args.database_url else f'SQLite synchronous={args.sqlite_synchronous}'}"
         )
         for clients in (1, 16):
             stats = {"next": {"p50": [], "p99": []}, "submit": {"p50": [], "p99": []}}

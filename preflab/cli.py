@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-DATA_DIR_HELP = "Data folder (SQLite database, secret key, export snapshots). Env: PREFLAB_DATA_DIR."
+DATA_DIR_HELP = "Data folder (SQLite database, export snapshots). Env: PREFLAB_DATA_DIR."
 
 
 def data_dir_option(f):
@@ -108,9 +108,7 @@ def init(data_dir: Path):
 
     Follow with `preflab user create EMAIL --role owner` for scripted set-ups.
     """
-    settings = _settings(data_dir)
     _store(data_dir)
-    settings.session_key()
     click.echo(f"Initialized {data_dir.resolve()}")
 
 

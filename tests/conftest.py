@@ -65,7 +65,7 @@ def pg_template():
 @pytest.fixture
 def settings(tmp_path, pg_template) -> Settings:
     if pg_template is None:
-        return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key")
+        return Settings(data_dir=tmp_path / "data")
     admin, template = pg_template
     name = f"preflab_test_{os.getpid()}_{next(_counter)}"
     with admin.connect() as conn:
@@ -73,7 +73,6 @@ def settings(tmp_path, pg_template) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=PG_URL.rsplit("/", 1)[0] + "/" + name,
-        secret_key="test-secret-key",
     )
 
 

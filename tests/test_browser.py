@@ -427,8 +427,13 @@ def test_ranker_saves_label_studio_shape(page, live_server, api):
 def test_config_hotkeys_pick_choices(page, live_server, api):
     from preflab import gallery
 
-    pid = api.post("/api/projects", json={"title": "tie", "label_config": gallery.template("pairwise-tie-strength").config}).json()["id"]
-    [tid] = api.post(f"/api/projects/{pid}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "a"}]).json()["task_ids"]
+    pid = api.post(
+        "/api/projects",
+        json={"title": "tie", "label_config": gallery.template("pairwise-tie-strength").config},
+    ).json()["id"]
+    [tid] = api.post(
+        f"/api/projects/{pid}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "a"}]
+    ).json()["task_ids"]
     page.goto(f"{live_server.url}/projects/{pid}/label")
     wait_for_task(page)
     page.keyboard.press("t")

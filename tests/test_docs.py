@@ -38,3 +38,11 @@ def test_every_api_route_is_documented(app):
             .replace("{export_id}", "{eid}")
         )
         assert documented.split("/{id}/members/")[0] in API_DOC, path
+
+
+def test_every_setting_is_documented():
+    from preflab.config import Settings
+
+    for name, field in Settings.model_fields.items():
+        assert f"PREFLAB_{name.upper()}" in README, name
+        assert field.description, name

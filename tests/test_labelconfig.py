@@ -36,7 +36,7 @@ def test_choices_labels_are_reported():
     config = parse(gallery.template("pairwise-tie-strength").config)
     verdict = config.parsed()["verdict"]
     assert verdict["labels"] == ["Tie", "Both bad"]
-    assert verdict["labels_attrs"]["Tie"] == {"value": "Tie"}
+    assert verdict["labels_attrs"]["Tie"] == {"value": "Tie", "hotkey": "t"}
     assert config.control_weights()["verdict"]["labels"] == {"Tie": 1.0, "Both bad": 1.0}
 
 

@@ -42,3 +42,16 @@ def test_a_failed_write_rolls_back(store, owner):
         pass
     with store.read() as conn:
         assert users.by_email(conn, "x@example.com") is None
+
+
+def test_sqlite_synchronous_is_a_setting(tmp_path):
+    import pytest
+
+    from preflab.store.db import Store
+
+    store = Store(f"sqlite:///{tmp_path}/n.db", synchronous="NORMAL")
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    store.close()
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        Store(f"sqlite:///{tmp_path}/x.db", synchronous="OFF")

@@ -16,7 +16,8 @@ from ..store import users as user_store
 from ..store.db import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    # async: FastAPI runs it on the event loop instead of sending it to a worker thread
     return request.app.state.store
 
 

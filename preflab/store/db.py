@@ -27,7 +27,7 @@ class Store:
     """One database. ``read()`` and ``write()`` hand out a connection inside a transaction that
     commits when the block ends and rolls back if it raises."""
 
-    def __init__(self, url: str, *, pool_size: int = 20):
+    def __init__(self, url: str, *, pool_size: int = 20, synchronous: str = "FULL"):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._writer = FifoLock() if self.is_sqlite else contextlib.nullcontext()
@@ -35,7 +35,7 @@ class Store:
             database = make_url(url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = _sqlite_engine(url)
+            self.engine = _sqlite_engine(url, synchronous)
         else:
             self.engine = _postgres_engine(url, pool_size)
 
@@ -101,7 +101,9 @@ class FifoLock:
                 self._held = False
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, synchronous: str) -> Engine:
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -109,7 +111,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
