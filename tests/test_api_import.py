@@ -189,3 +189,30 @@ def test_form_fields_beside_the_file_are_ignored(api, project):
     assert r.status_code == 201 and r.json()["task_count"] == 2
     r = api.post(f"/api/projects/{project}/import", data={"note": "x"}, files={})
     assert r.status_code == 400
+
+
+def test_client_vanishing_mid_upload_imports_nothing(live_server, owner, api, project):
+    import socket
+    import time
+
+    body = b'--B\r\nContent-Disposition: form-data; name="file"; filename="d.jsonl"\r\n\r\n' + b"\n".join(
+        orjson.dumps(t) for t in seed_tasks(5000)
+    )
+    head = (
+        f"POST /api/projects/{project}/import HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {owner.token}\r\n"
+        f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(body) + 1000}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", live_server.port)) as s:
+        s.sendall(head + body[: len(body) // 2])
+        time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the server notices, rolls back, and keeps serving
+        if (
+            api.get(f"/api/projects/{project}").json()["task_number"] == 0
+            and api.get("/health").status_code == 200
+        ):
+            break
+        time.sleep(0.1)
+    assert api.get(f"/api/projects/{project}").json()["task_number"] == 0
+    r = api.post(f"/api/projects/{project}/import", json=seed_tasks(3))
+    assert r.status_code == 201  # the project is not left locked

@@ -78,9 +78,9 @@ async def import_into_project(
         except (HTTPException, UploadAborted, ClientDisconnect) as exc:
             upload.finish(error=getattr(exc, "detail", None) or str(exc) or "the upload was interrupted")
             await _settled(worker)
-            if isinstance(exc, UploadAborted):
-                raise HTTPException(400, str(exc)) from None
-            raise
+            if isinstance(exc, HTTPException):
+                raise
+            raise HTTPException(400, str(exc) or "the upload was interrupted") from None
         upload.finish()
         if not upload.files:
             await _settled(worker)
