@@ -50,13 +50,14 @@ class ImportFailed(ValueError):
 
 @dataclass
 class Source:
-    """One thing to import: a file (``stream``) or already-parsed items (a JSON request body)."""
+    """One thing to import: a file or request body (``stream``), or task dicts already in memory
+    (``items``)."""
 
     name: str
     stream: BinaryIO | None = None
     items: Iterable | None = None
     format: str | None = None
-    is_file: bool = True  # an uploaded file (recorded as a file upload), not a request body
+    is_file: bool = True  # a streamed file is recorded as a file upload; a request body is not
 
     def read(self) -> Iterator[tuple[str, object]]:
         if self.stream is not None:
