@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import ijson
+import orjson
 
-from .domain import labelconfig
+from .domain import exportrows, labelconfig
 from .domain.exportrows import csv_columns
 from .formats import labelstudio as ls
 from .store import dump
@@ -37,28 +38,37 @@ def stream(
 ) -> Iterator[bytes]:
     """The export as chunks of bytes. Call ``check_format`` first: this generator runs lazily."""
 
-    def tasks(conn):
-        for batch in dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids):
-            if fmt == "JSON":
-                yield [ls.task_json_bytes(*item) for item in batch]
-            else:  # the row formats need the stored JSON decoded
-                yield [ls.task_json(*item, decode=True) for item in batch]
-
     with store.read(snapshot=True) as conn:
+        batches = dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
+        if fmt == "JSON":
+            yield from ls.write_json([ls.task_json_bytes(*item) for item in batch] for batch in batches)
+            return
         config = labelconfig.parse(project_store.get(conn, project_id)["label_config"])
         columns = None
         if fmt in ("CSV", "TSV"):
             data_keys, present = dump.columns(conn, project_id, all_tasks=all_tasks, ids=ids)
             columns = csv_columns(data_keys, present & config.controls.keys(), config)
-        yield from _render(fmt, tasks(conn), config, columns)
+        yield from _write_rows(fmt, (_rows(batch, config) for batch in batches), columns)
 
 
-def _render(fmt: str, batches: Iterable[list[dict]], config, columns) -> Iterator[bytes]:
-    if fmt == "JSON":
-        return ls.write_json(batches)
+def _rows(batch: dump.Batch, config: labelconfig.LabelConfig) -> list[dict]:
+    """The export rows of a batch; tasks without annotations skip building the whole task."""
+    out: list[dict] = []
+    for item in batch:
+        if item[1]:  # annotations
+            out.extend(exportrows.rows(ls.task_json(*item, decode=True), config))
+        else:
+            out.append(exportrows.data_row(item[0][0], orjson.loads(item[0][DATA]), config))
+    return out
+
+
+DATA = dump.TASK_COLUMNS.index("data")
+
+
+def _write_rows(fmt: str, row_batches: Iterable[list[dict]], columns) -> Iterator[bytes]:
     if fmt == "JSON_MIN":
-        return ls.write_json_min(batches, config)
-    return ls.write_delimited(batches, config, columns, "\t" if fmt == "TSV" else ",")
+        return ls.write_json(row_batches)
+    return ls.write_delimited(row_batches, columns, "\t" if fmt == "TSV" else ",")
 
 
 def _columns(tasks: Iterable[dict], config: labelconfig.LabelConfig) -> list[str]:
@@ -110,7 +120,8 @@ def convert_snapshot(path: Path, fmt: str, label_config: str) -> Iterator[bytes]
             yield batch
 
     columns = _columns((t for b in batches() for t in b), config) if fmt in ("CSV", "TSV") else None
-    yield from _render(fmt, batches(), config, columns)
+    rows = ([row for task in batch for row in exportrows.rows(task, config)] for batch in batches())
+    yield from _write_rows(fmt, rows, columns)
 
 
 def default_filename(project_id: int, fmt: str, stamp: str) -> str:

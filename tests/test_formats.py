@@ -4,6 +4,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
+from preflab.domain import exportrows
 from preflab.domain.labelconfig import parse
 from preflab.formats.labelstudio import write_delimited
 from tests.conftest import PAIRWISE
@@ -20,7 +21,7 @@ def test_delimited_writer_matches_pythons_csv_quote_nonnumeric(pairs, delimiter)
     data = dict(pairs)
     task = {"id": 1, "data": data, "annotations": []}
     columns = sorted({*data, "id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"})
-    ours = b"".join(write_delimited([[task]], CONFIG, columns, delimiter)).decode()
+    ours = b"".join(write_delimited([list(exportrows.rows(task, CONFIG))], columns, delimiter)).decode()
     expected = io.StringIO()
     writer = csv.DictWriter(
         expected, columns, delimiter=delimiter, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n"

@@ -18,13 +18,27 @@ from .labelconfig import LabelConfig
 ANNOTATION_COLUMNS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time")
 
 
+def data_row(task_id: int, data: dict, config: LabelConfig) -> dict:
+    """The row of a task without annotations: its data, its id and empty annotation fields."""
+    return {**_data(data, config), "id": task_id, **_EMPTY}
+
+
+_EMPTY = dict.fromkeys(ANNOTATION_COLUMNS)
+
+
+def _data(data: dict, config: LabelConfig) -> dict:
+    if config.controls.keys().isdisjoint(data):
+        return data
+    return {(f"_data_{k}" if k in config.controls else k): v for k, v in data.items()}
+
+
 def rows(task: dict, config: LabelConfig) -> Iterator[dict]:
     """The JSON_MIN rows of one task (``task`` shaped like a Label Studio JSON export item)."""
     annotations = task.get("annotations") or []
-    base = {(f"_data_{k}" if k in config.controls else k): v for k, v in task["data"].items()}
     if not annotations:
-        yield {**base, "id": task["id"], **dict.fromkeys(ANNOTATION_COLUMNS)}
+        yield data_row(task["id"], task["data"], config)
         return
+    base = _data(task["data"], config)
     kept = [a for a in annotations if not (a.get("was_cancelled") or a.get("skipped"))]
     kept.sort(key=lambda a: a.get("created_at") or "", reverse=True)
     for annotation in kept:

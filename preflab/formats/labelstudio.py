@@ -11,9 +11,6 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from ..domain import exportrows
-from ..domain.labelconfig import LabelConfig
-
 FORMATS = ("JSON", "JSON_MIN", "CSV", "TSV")
 MEDIA_TYPES = {
     "JSON": "application/json",
@@ -223,24 +220,16 @@ def write_json(batches: Iterable[list[dict | bytes]]) -> Iterator[bytes]:
     yield b"]\n"
 
 
-def write_json_min(batches: Iterable[list[dict]], config: LabelConfig) -> Iterator[bytes]:
-    def rows():
-        for batch in batches:
-            yield [row for task in batch for row in exportrows.rows(task, config)]
-
-    yield from write_json(rows())
-
-
 def write_delimited(
-    batches: Iterable[list[dict]], config: LabelConfig, columns: list[str], delimiter: str = ","
+    row_batches: Iterable[list[dict]], columns: list[str], delimiter: str = ","
 ) -> Iterator[bytes]:
-    """CSV/TSV as Python's ``csv`` writes it with ``QUOTE_NONNUMERIC`` and ``\\r\\n`` (Label
-    Studio's converter): strings quoted with quotes doubled, numbers bare, null as ``""``."""
+    """Export rows (``preflab.domain.exportrows``) as CSV/TSV, the way Python's ``csv`` writes
+    them with ``QUOTE_NONNUMERIC`` and ``\\r\\n`` (Label Studio's converter): strings quoted with
+    quotes doubled, numbers bare, null as ``""``."""
     yield (delimiter.join(_quote(c) for c in columns) + "\r\n").encode()
-    for batch in batches:
-        lines = [_line(row, columns, delimiter) for task in batch for row in exportrows.rows(task, config)]
-        if lines:
-            yield ("\r\n".join(lines) + "\r\n").encode()
+    for batch in row_batches:
+        if batch:
+            yield ("\r\n".join(_line(row, columns, delimiter) for row in batch) + "\r\n").encode()
 
 
 def _quote(text: str) -> str:
