@@ -51,18 +51,19 @@ def stream(
         yield from _write_rows(fmt, (_rows(batch, config) for batch in batches), columns)
 
 
+_ID, _DATA = dump.TASK_COLUMNS.index("id"), dump.TASK_COLUMNS.index("data")
+
+
 def _rows(batch: dump.Batch, config: labelconfig.LabelConfig) -> list[dict]:
     """The export rows of a batch; tasks without annotations skip building the whole task."""
     out: list[dict] = []
     for item in batch:
-        if item[1]:  # annotations
+        task, annotations = item[0], item[1]
+        if annotations:
             out.extend(exportrows.rows(ls.task_json(*item, decode=True), config))
         else:
-            out.append(exportrows.data_row(item[0][0], orjson.loads(item[0][DATA]), config))
+            out.append(exportrows.data_row(task[_ID], orjson.loads(task[_DATA]), config))
     return out
-
-
-DATA = dump.TASK_COLUMNS.index("data")
 
 
 def _write_rows(fmt: str, row_batches: Iterable[list[dict]], columns) -> Iterator[bytes]:

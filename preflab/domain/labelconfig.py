@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from xml.etree.ElementTree import Element
 
 import orjson
@@ -141,8 +141,12 @@ class LabelConfig:
         return None
 
 
+@lru_cache(maxsize=128)
 def parse(xml: str) -> LabelConfig:
-    """Parse and validate a labeling config the way Label Studio does; raise LabelConfigError."""
+    """Parse and validate a labeling config the way Label Studio does; raise LabelConfigError.
+
+    Cached: every project response, import and export reads its project's config, and a config
+    is only ever replaced, never changed in place."""
     if not isinstance(xml, str) or not xml.strip():
         raise LabelConfigError("label_config is empty")
     try:
