@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import orjson
@@ -142,10 +143,17 @@ def annotation_json(row, user=None) -> dict:
         "parent_prediction": None,
         "parent_annotation": None,
         "last_created_by": None,
+        "unique_id": row["unique_id"],
     }
     if row["shown_order"] is not None:
         out["shown_order"] = orjson.Fragment(row["shown_order"])
     return out
+
+
+def annotation_etag(row) -> str:
+    """A strong validator of an annotation's current state, for ``If-Match``."""
+    digest = hashlib.sha256(f"{row['id']}|{row['updated_at']}|{row['result']}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
 
 
 def prediction_json(row) -> dict:
@@ -162,10 +170,27 @@ def prediction_json(row) -> dict:
     }
 
 
-def task_json(task, annotations: list, predictions: list, users: dict, upload: str | None = None) -> dict:
-    """A task as the Data Manager serializes it (``fields=all``)."""
+def task_json(
+    task, annotations: list, predictions: list, users: dict, upload: str | None = None, *, blind: bool = False
+) -> dict:
+    """A task as the Data Manager serializes it (``fields=all``).
+
+    ``blind`` (annotators): ``annotations`` are the caller's own, and the counters and agreement
+    describe those only, so nothing tells how other labelers answered."""
     done = [a for a in annotations if not a["was_cancelled"]]
     lead_times = [a["lead_time"] for a in annotations if a["lead_time"] is not None]
+    if blind:
+        counts = {
+            "total_annotations": len(done),
+            "cancelled_annotations": len(annotations) - len(done),
+            "is_labeled": bool(done),
+            "agreement": None,
+            "completed_at": max((a["updated_at"] for a in done), default=None),
+        }
+    else:
+        counts = {name: task[name] for name in ("total_annotations", "cancelled_annotations", "agreement")}
+        counts["is_labeled"] = bool(task["is_labeled"])
+        counts["completed_at"] = task["completed_at"]
     return {
         "id": task["id"],
         "predictions": [prediction_json(p) for p in predictions],
@@ -173,10 +198,10 @@ def task_json(task, annotations: list, predictions: list, users: dict, upload: s
         "drafts": [],
         "annotators": sorted({a["completed_by"] for a in annotations if a["completed_by"] is not None}),
         "inner_id": task["inner_id"],
-        "cancelled_annotations": task["cancelled_annotations"],
-        "total_annotations": task["total_annotations"],
+        "cancelled_annotations": counts["cancelled_annotations"],
+        "total_annotations": counts["total_annotations"],
         "total_predictions": task["total_predictions"],
-        "completed_at": task["completed_at"],
+        "completed_at": counts["completed_at"],
         "annotations_results": orjson.dumps([orjson.Fragment(a["result"]) for a in done]).decode()
         if done
         else "",
@@ -197,8 +222,8 @@ def task_json(task, annotations: list, predictions: list, users: dict, upload: s
         "meta": orjson.Fragment(task["meta"]),
         "created_at": task["created_at"],
         "updated_at": task["updated_at"],
-        "is_labeled": bool(task["is_labeled"]),
-        "agreement": task["agreement"],
+        "is_labeled": counts["is_labeled"],
+        "agreement": counts["agreement"],
         "overlap": None,
         "comment_count": 0,
         "unresolved_comment_count": 0,

@@ -54,6 +54,8 @@ class AnnotationIn(_In):
     lead_time: float | None = Field(None, ge=0)
     completed_by: int | None = None
     shown_order: list[str] | None = None
+    # The client's idempotency key: a retried submit with the same key returns the first annotation.
+    unique_id: str | None = Field(None, min_length=1, max_length=36)
 
 
 class AnnotationPatch(_In):

@@ -1,5 +1,9 @@
-"""Annotations and predictions. Every change refreshes its task's counters in the same
-transaction and releases the labeler's claim on the task."""
+"""Annotations and predictions. Every change locks its task's row (PostgreSQL), refreshes the
+task's counters in the same transaction and releases the labeler's claim on the task.
+
+A client may give an annotation its own ``unique_id`` (Label Studio's field): a unique index
+makes a retried submit find the first annotation instead of adding a second one, however many
+retries race."""
 
 from __future__ import annotations
 
@@ -9,11 +13,16 @@ from collections.abc import Sequence
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from . import tasks as task_store
 from .clock import now
 from .schema import annotations, predictions, task_locks
+
+
+class UniqueIdTaken(ValueError):
+    """The client's ``unique_id`` already names an annotation of another task or author."""
 
 
 def create(
@@ -27,26 +36,44 @@ def create(
     ground_truth: bool = False,
     lead_time: float | None = None,
     shown_order: list | None = None,
-) -> int:
+    unique_id: str | None = None,
+) -> tuple[int, bool]:
+    """Add an annotation; returns (id, created). With a ``unique_id`` that this author already
+    used on this task, nothing is written and the first annotation's id comes back."""
+    task_store.lock(conn, task["id"])
     stamp = now()
-    annotation_id = conn.execute(
-        insert(annotations).values(
-            task_id=task["id"],
-            project_id=task["project_id"],
-            completed_by=user_id,
-            result=orjson.dumps(result).decode(),
-            was_cancelled=was_cancelled,
-            ground_truth=ground_truth,
-            lead_time=lead_time,
-            shown_order=None if shown_order is None else orjson.dumps(shown_order).decode(),
-            unique_id=str(uuid.uuid4()),
-            updated_by=user_id,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-    ).inserted_primary_key[0]
+    values = dict(
+        task_id=task["id"],
+        project_id=task["project_id"],
+        completed_by=user_id,
+        result=orjson.dumps(result).decode(),
+        was_cancelled=was_cancelled,
+        ground_truth=ground_truth,
+        lead_time=lead_time,
+        shown_order=None if shown_order is None else orjson.dumps(shown_order).decode(),
+        unique_id=unique_id or str(uuid.uuid4()),
+        updated_by=user_id,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    inserted = conn.execute(
+        dialect.insert(annotations)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["unique_id"])
+        .returning(annotations.c.id)
+    ).scalar()
+    if inserted is None:
+        first = conn.execute(
+            select(annotations.c.id, annotations.c.task_id, annotations.c.completed_by).where(
+                annotations.c.unique_id == values["unique_id"]
+            )
+        ).one()
+        if first.task_id != task["id"] or first.completed_by != user_id:
+            raise UniqueIdTaken(f"unique_id {unique_id!r} is already used by another annotation")
+        return first.id, False
     _settle(conn, task["id"], maximum, user_id)
-    return annotation_id
+    return inserted, True
 
 
 def insert_many(conn: Connection, rows: Sequence[dict]) -> None:
@@ -73,6 +100,7 @@ def get(conn: Connection, annotation_id: int) -> RowMapping | None:
 def update_annotation(
     conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int, **fields
 ) -> None:
+    """Change an annotation; the caller holds its task's lock (``tasks.lock``)."""
     values = {k: v for k, v in fields.items() if v is not None}
     if "result" in values:
         values["result"] = orjson.dumps(values["result"]).decode()
@@ -87,6 +115,7 @@ def update_annotation(
 
 
 def delete_annotation(conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int) -> None:
+    """Delete an annotation; the caller holds its task's lock (``tasks.lock``)."""
     conn.execute(delete(annotations).where(annotations.c.id == annotation["id"]))
     task_store.recount(conn, annotation["task_id"], maximum, user_id)
 

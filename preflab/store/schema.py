@@ -130,6 +130,8 @@ annotations = Table(
     Column("updated_at", Stamp, nullable=False),
     Index("ix_annotations_task_user", "task_id", "completed_by"),
     Index("ix_annotations_project", "project_id", "task_id"),
+    # A client's idempotency key: a retried submit finds its first annotation instead of adding one.
+    UniqueConstraint("unique_id", name="uq_annotations_unique_id"),
 )
 
 predictions = Table(
@@ -181,4 +183,14 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", Stamp, nullable=False),
     Column("expires_at", Float, nullable=False),
+)
+
+# Failed logins, per account and per client address, for rate limiting (shared by all processes).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_login_failures_key", "key", "at"),
 )

@@ -47,6 +47,15 @@ def _allocate_ids(conn: Connection, n: int) -> list[int]:
 
 
 _BY_ID = select(tasks).where(tasks.c.id == bindparam("id"))
+_LOCK = select(tasks.c.id).where(tasks.c.id == bindparam("id")).with_for_update(key_share=True)
+
+
+def lock(conn: Connection, task_id: int) -> None:
+    """Serialize the writers of one task's annotations and counters (PostgreSQL; SQLite's write
+    transactions are serial already). ``FOR NO KEY UPDATE`` leaves the foreign-key checks of
+    inserted annotations free, so taking it first never deadlocks with them."""
+    if _pg(conn):
+        conn.execute(_LOCK, {"id": task_id})
 
 
 def first(conn: Connection, project_id: int):

@@ -1,6 +1,10 @@
-"""Annotations (and predictions) of a task. Annotators work on their own annotations only."""
+"""Annotations (and predictions) of a task. Annotators work on their own annotations only.
 
-from fastapi import APIRouter, HTTPException, Response
+A submit may carry the client's ``unique_id``: a retry of it returns the first annotation (same
+status, ``Idempotent-Replayed: true``) instead of adding a second. Every annotation answer has
+an ``ETag``; ``PATCH`` and ``DELETE`` with an ``If-Match`` that no longer matches answer 412."""
+
+from fastapi import APIRouter, Header, HTTPException, Response
 
 from ...domain.roles import can_see_all_annotations
 from ...store import annotations as annotation_store
@@ -9,9 +13,9 @@ from ...store import users as user_store
 from ..deps import StoreDep, UserDep, project_for, require_manager
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
-from ..render import annotation_json, prediction_json
+from ..render import annotation_etag, annotation_json, prediction_json
 from ..schemas import AnnotationIn, AnnotationPatch, PredictionIn
-from .tasks import visible_task
+from ..taskviews import visible_task
 
 router = APIRouter(tags=["annotations"])
 
@@ -25,9 +29,40 @@ def _visible_annotation(conn, user, annotation_id: int):
     raise HTTPException(404, "Not found.")
 
 
+def _locked_annotation(conn, user, annotation_id: int, if_match: str | None):
+    """The annotation, read again under its task's lock, if ``If-Match`` still matches it."""
+    annotation, project = _visible_annotation(conn, user, annotation_id)
+    task_store.lock(conn, annotation["task_id"])
+    annotation = annotation_store.get(conn, annotation_id)
+    if annotation is None:
+        raise HTTPException(404, "Not found.")
+    if if_match is not None and if_match.strip() != "*":
+        given = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if annotation_etag(annotation) not in given:
+            raise HTTPException(
+                412, "The annotation was changed since you read it (If-Match does not match its ETag)."
+            )
+    return annotation, project
+
+
+def _answer(conn, annotation, status_code: int = 200, **headers) -> JSONResponse:
+    author = user_store.get(conn, annotation["completed_by"]) if annotation["completed_by"] else None
+    return JSONResponse(
+        annotation_json(annotation, author),
+        status_code=status_code,
+        headers={"ETag": annotation_etag(annotation), **headers},
+    )
+
+
+def _check_ground_truth(user, ground_truth: bool | None) -> None:
+    if ground_truth and not can_see_all_annotations(user["role"]):
+        raise HTTPException(403, "Only managers may mark ground truth.")
+
+
 @router.post("/api/tasks/{task_id}/annotations", status_code=201)
 def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: StoreDep) -> JSONResponse:
     author = user["id"]
+    _check_ground_truth(user, body.ground_truth)
     with store.write() as conn:
         task, project = visible_task(conn, user, task_id)
         if body.completed_by is not None and body.completed_by != author:
@@ -35,21 +70,23 @@ def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: St
             if user_store.get(conn, body.completed_by) is None:
                 raise ValidationFailed("completed_by", f"no user with id {body.completed_by}")
             author = body.completed_by
-        annotation_id = annotation_store.create(
-            conn,
-            task,
-            maximum=project["maximum_annotations"],
-            user_id=author,
-            result=body.result,
-            was_cancelled=body.was_cancelled,
-            ground_truth=body.ground_truth,
-            lead_time=body.lead_time,
-            shown_order=body.shown_order,
-        )
-        return JSONResponse(
-            annotation_json(annotation_store.get(conn, annotation_id), user_store.get(conn, author)),
-            status_code=201,
-        )
+        try:
+            annotation_id, created = annotation_store.create(
+                conn,
+                task,
+                maximum=project["maximum_annotations"],
+                user_id=author,
+                result=body.result,
+                was_cancelled=body.was_cancelled,
+                ground_truth=body.ground_truth,
+                lead_time=body.lead_time,
+                shown_order=body.shown_order,
+                unique_id=body.unique_id,
+            )
+        except annotation_store.UniqueIdTaken as exc:
+            raise HTTPException(409, str(exc)) from None
+        replayed = {} if created else {"Idempotent-Replayed": "true"}
+        return _answer(conn, annotation_store.get(conn, annotation_id), 201, **replayed)
 
 
 @router.get("/api/tasks/{task_id}/annotations")
@@ -70,29 +107,33 @@ def list_annotations(task_id: int, user: UserDep, store: StoreDep) -> JSONRespon
 def get_annotation(annotation_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.read() as conn:
         annotation, _ = _visible_annotation(conn, user, annotation_id)
-        author = user_store.get(conn, annotation["completed_by"]) if annotation["completed_by"] else None
-        return JSONResponse(annotation_json(annotation, author))
+        return _answer(conn, annotation)
 
 
 @router.patch("/api/annotations/{annotation_id}")
 def update_annotation(
-    annotation_id: int, body: AnnotationPatch, user: UserDep, store: StoreDep
+    annotation_id: int,
+    body: AnnotationPatch,
+    user: UserDep,
+    store: StoreDep,
+    if_match: str | None = Header(None),
 ) -> JSONResponse:
+    _check_ground_truth(user, body.ground_truth)
     with store.write() as conn:
-        annotation, project = _visible_annotation(conn, user, annotation_id)
+        annotation, project = _locked_annotation(conn, user, annotation_id, if_match)
         annotation_store.update_annotation(
             conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"], **body.given()
         )
-        annotation = annotation_store.get(conn, annotation_id)
-        author = user_store.get(conn, annotation["completed_by"]) if annotation["completed_by"] else None
-        return JSONResponse(annotation_json(annotation, author))
+        return _answer(conn, annotation_store.get(conn, annotation_id))
 
 
 @router.delete("/api/annotations/{annotation_id}", status_code=204)
-def delete_annotation(annotation_id: int, user: UserDep, store: StoreDep) -> Response:
+def delete_annotation(
+    annotation_id: int, user: UserDep, store: StoreDep, if_match: str | None = Header(None)
+) -> Response:
     require_manager(user)
     with store.write() as conn:
-        annotation, project = _visible_annotation(conn, user, annotation_id)
+        annotation, project = _locked_annotation(conn, user, annotation_id, if_match)
         annotation_store.delete_annotation(
             conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"]
         )
@@ -103,6 +144,7 @@ def delete_annotation(annotation_id: int, user: UserDep, store: StoreDep) -> Res
 def create_prediction(body: PredictionIn, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.write() as conn:
         task, project = visible_task(conn, user, body.task, manage=True)
+        task_store.lock(conn, task["id"])
         prediction_id = annotation_store.create_prediction(
             conn, task, result=body.result, score=body.score, model_version=body.model_version or ""
         )

@@ -16,7 +16,7 @@ from ..jsonresponse import JSONResponse
 from ..params import int_list, integer
 from ..render import project_json, user_json
 from ..schemas import MemberIn, ProjectIn
-from .tasks import task_payload
+from ..taskviews import task_payload
 
 router = APIRouter(tags=["projects"])
 

@@ -2,56 +2,18 @@
 
 import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import select
 
-from ...domain.roles import can_see_all_annotations
-from ...store import annotations as annotation_store
 from ...store import tasks as task_store
-from ...store import users as user_store
-from ...store.schema import file_uploads
 from ...store.tasks import TaskFilter
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
 from ..params import flag, integer
-from ..render import task_json
 from ..schemas import DmAction, TaskPatch
+from ..taskviews import task_payload, task_payloads, visible_task
 
 router = APIRouter(tags=["tasks"])
 
 COMPLETED_FILTER = "filter:tasks:completed_at"
-
-
-def task_payloads(conn, tasks: list, user) -> list[dict]:
-    """Tasks with their annotations (only the caller's own for annotators) and predictions."""
-    only = None if can_see_all_annotations(user["role"]) else user["id"]
-    # the counters say which tasks have anything to fetch (a fresh task from /next has nothing)
-    anns = annotation_store.for_tasks(
-        conn, [t["id"] for t in tasks if t["total_annotations"] or t["cancelled_annotations"]], user_id=only
-    )
-    preds = annotation_store.predictions_for_tasks(conn, [t["id"] for t in tasks if t["total_predictions"]])
-    authors = {a["completed_by"] for rows in anns.values() for a in rows}
-    users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
-    upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
-    uploads = {}
-    if upload_ids:
-        query = select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.id.in_(upload_ids))
-        uploads = {row.id: f"{row.id:08x}-{row.name}" for row in conn.execute(query)}
-    return [
-        task_json(t, anns.get(t["id"], []), preds.get(t["id"], []), users, uploads.get(t["file_upload_id"]))
-        for t in tasks
-    ]
-
-
-def task_payload(conn, task, user) -> dict:
-    return task_payloads(conn, [task], user)[0]
-
-
-def visible_task(conn, user, task_id: int, *, manage: bool = False):
-    task = task_store.get(conn, task_id)
-    if task is None:
-        raise HTTPException(404, "No Task matches the given query.")
-    project = project_for(conn, user, task["project_id"], manage=manage)
-    return task, project
 
 
 def _filter(request: Request) -> TaskFilter:

@@ -1,10 +1,10 @@
 """Users and API tokens. Owners manage users; everyone sees the list (as in Label Studio)."""
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
 from ...domain.roles import can_manage_users
 from ...store import users as user_store
-from ..deps import StoreDep, UserDep
+from ..deps import StoreDep, UserDep, session_user
 from ..jsonresponse import JSONResponse
 from ..render import user_json
 from ..schemas import UserIn, UserPatch
@@ -66,3 +66,14 @@ def reset_token(user: UserDep, store: StoreDep) -> JSONResponse:
     """Replace the caller's API token; the new one is shown this once."""
     with store.write() as conn:
         return JSONResponse({"token": user_store.reset_token(conn, user["id"])})
+
+
+@router.get("/api/current-user/session")
+def current_session(request: Request, store: StoreDep) -> JSONResponse:
+    """The browser session's user id and CSRF token, for a page whose token went stale (the user
+    logged in again in another tab). 401 when the cookie holds no live session."""
+    found = session_user(request, store)
+    if found is None:
+        raise HTTPException(401, "No live session: log in again.", headers={"WWW-Authenticate": "Token"})
+    user, csrf = found
+    return JSONResponse({"user_id": user["id"], "csrf_token": csrf})

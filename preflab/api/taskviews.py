@@ -1,0 +1,53 @@
+"""Tasks as the API shows them, shared by the routes that answer with a task."""
+
+from fastapi import HTTPException
+from sqlalchemy import select
+
+from ..domain.roles import can_see_all_annotations
+from ..store import annotations as annotation_store
+from ..store import tasks as task_store
+from ..store import users as user_store
+from ..store.schema import file_uploads
+from .deps import project_for
+from .render import task_json
+
+
+def task_payloads(conn, tasks: list, user) -> list[dict]:
+    """Tasks with their annotations (only the caller's own for annotators) and predictions."""
+    blind = not can_see_all_annotations(user["role"])
+    only = user["id"] if blind else None
+    # the counters say which tasks have anything to fetch (a fresh task from /next has nothing)
+    anns = annotation_store.for_tasks(
+        conn, [t["id"] for t in tasks if t["total_annotations"] or t["cancelled_annotations"]], user_id=only
+    )
+    preds = annotation_store.predictions_for_tasks(conn, [t["id"] for t in tasks if t["total_predictions"]])
+    authors = {a["completed_by"] for rows in anns.values() for a in rows}
+    users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
+    upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
+    uploads = {}
+    if upload_ids:
+        query = select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.id.in_(upload_ids))
+        uploads = {row.id: f"{row.id:08x}-{row.name}" for row in conn.execute(query)}
+    return [
+        task_json(
+            t,
+            anns.get(t["id"], []),
+            preds.get(t["id"], []),
+            users,
+            uploads.get(t["file_upload_id"]),
+            blind=blind,
+        )
+        for t in tasks
+    ]
+
+
+def task_payload(conn, task, user) -> dict:
+    return task_payloads(conn, [task], user)[0]
+
+
+def visible_task(conn, user, task_id: int, *, manage: bool = False):
+    task = task_store.get(conn, task_id)
+    if task is None:
+        raise HTTPException(404, "No Task matches the given query.")
+    project = project_for(conn, user, task["project_id"], manage=manage)
+    return task, project

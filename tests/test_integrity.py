@@ -1,0 +1,126 @@
+"""Nothing lost, nothing duplicated: idempotent submits, ETags, exact counters under concurrency,
+blind labeling for annotators."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
+
+
+def _import(api, project, n=1) -> list[int]:
+    return api.post(f"/api/projects/{project}/import", json=seed_tasks(n)).json()["task_ids"]
+
+
+def _rows(api, tid) -> list[dict]:
+    return api.get(f"/api/tasks/{tid}/annotations").json()
+
+
+def test_retried_submit_with_unique_id_returns_the_first_annotation(api, project):
+    [tid] = _import(api, project)
+    body = {"result": pick(), "unique_id": "7d3c7c1e-1b7e-4a35-9a0e-5a4f0d7e2f11", "lead_time": 2.0}
+    first = api.post(f"/api/tasks/{tid}/annotations", json=body)
+    again = api.post(f"/api/tasks/{tid}/annotations", json={**body, "result": pick("right")})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert again.json() == first.json()  # the first answer stands; the retry changed nothing
+    assert [a["id"] for a in _rows(api, tid)] == [first.json()["id"]]
+    assert api.get(f"/api/tasks/{tid}").json()["total_annotations"] == 1
+
+
+def test_unique_id_of_another_task_or_author_is_refused(client, api, project, store):
+    t1, t2 = _import(api, project, 2)
+    key = "shared-key"
+    assert (
+        api.post(f"/api/tasks/{t1}/annotations", json={"result": pick(), "unique_id": key}).status_code == 201
+    )
+    other_task = api.post(f"/api/tasks/{t2}/annotations", json={"result": pick(), "unique_id": key})
+    assert other_task.status_code == 409
+    annotator = Api(client, make_user(store, "ann@example.com", "annotator"))
+    other_author = annotator.post(f"/api/tasks/{t1}/annotations", json={"result": pick(), "unique_id": key})
+    assert other_author.status_code == 409 and "result" not in other_author.json()
+    assert _rows(api, t2) == [] and len(_rows(api, t1)) == 1
+
+
+def test_concurrent_retries_of_one_submit_make_one_annotation(live_server, owner, api, project):
+    [tid] = _import(api, project)
+    body = {"result": pick(), "unique_id": "a0000000-0000-4000-8000-000000000001"}
+    barrier = threading.Barrier(8)
+
+    def submit(_):
+        with httpx.Client(base_url=live_server.url, headers=owner.headers, timeout=30) as http:
+            barrier.wait()
+            r = http.post(f"/api/tasks/{tid}/annotations", json=body)
+            return r.status_code, r.json()["id"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(submit, range(8)))
+    assert {status for status, _ in answers} == {201}
+    assert len({aid for _, aid in answers}) == 1
+    assert len(_rows(api, tid)) == 1
+
+
+def test_counters_stay_exact_when_labelers_submit_one_task_at_once(live_server, client, store, api):
+    project = api.post("/api/projects", json={"title": "overlap", "label_config": PAIRWISE}).json()["id"]
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 8})
+    [tid] = _import(api, project)
+    labelers = [make_user(store, f"l{i}@example.com", "annotator") for i in range(8)]
+    barrier = threading.Barrier(len(labelers))
+
+    def submit(account):
+        with httpx.Client(base_url=live_server.url, headers=account.headers, timeout=30) as http:
+            barrier.wait()
+            return http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code
+
+    with ThreadPoolExecutor(len(labelers)) as pool:
+        statuses = list(pool.map(submit, labelers))
+    assert statuses == [201] * 8
+    task = api.get(f"/api/tasks/{tid}").json()
+    assert task["total_annotations"] == 8 and task["is_labeled"] is True and task["agreement"] == 1.0
+    assert len(task["annotations"]) == 8
+
+
+def test_stale_if_match_is_refused_and_changes_nothing(api, project):
+    [tid] = _import(api, project)
+    created = api.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+    aid, etag = created.json()["id"], created.headers["ETag"]
+    assert api.get(f"/api/annotations/{aid}").headers["ETag"] == etag
+    changed = api.patch(f"/api/annotations/{aid}", json={"result": pick("right")}, headers={"If-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    stale = api.patch(f"/api/annotations/{aid}", json={"result": pick("left")}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert api.delete(f"/api/annotations/{aid}", headers={"If-Match": etag}).status_code == 412
+    assert api.get(f"/api/annotations/{aid}").json()["result"] == pick("right")
+    fresh = changed.headers["ETag"]
+    assert api.delete(f"/api/annotations/{aid}", headers={"If-Match": fresh}).status_code == 204
+
+
+def test_annotators_see_only_their_own_part_of_a_task(client, store, api, project):
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 3})
+    [tid] = _import(api, project)
+    a, b = (Api(client, make_user(store, f"{n}@example.com", "annotator")) for n in "ab")
+    api.post(f"/api/tasks/{tid}/annotations", json={"result": pick("right")})
+    b.post(f"/api/tasks/{tid}/annotations", json={"result": pick("right")})
+    seen = a.get(f"/api/tasks/{tid}").json()
+    assert seen["annotations"] == [] and seen["annotators"] == []
+    assert seen["total_annotations"] == 0 and seen["agreement"] is None and seen["is_labeled"] is False
+    assert a.get(f"/api/projects/{project}/next").json()["total_annotations"] == 0
+    a.post(f"/api/tasks/{tid}/annotations", json={"result": pick("left")})
+    mine = a.get(f"/api/tasks/{tid}").json()
+    assert mine["total_annotations"] == 1 and [x["completed_by"] for x in mine["annotations"]] == [
+        a.account.id
+    ]
+    full = api.get(f"/api/tasks/{tid}").json()
+    assert full["total_annotations"] == 3 and full["agreement"] == 2 / 3
+
+
+def test_annotators_cannot_set_ground_truth(client, store, api, project):
+    [tid] = _import(api, project)
+    annotator = Api(client, make_user(store, "gt@example.com", "annotator"))
+    refused = annotator.post(f"/api/tasks/{tid}/annotations", json={"result": pick(), "ground_truth": True})
+    assert refused.status_code == 403 and _rows(api, tid) == []
+    aid = annotator.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).json()["id"]
+    assert annotator.patch(f"/api/annotations/{aid}", json={"ground_truth": True}).status_code == 403
+    assert api.get(f"/api/annotations/{aid}").json()["ground_truth"] is False
+    assert api.patch(f"/api/annotations/{aid}", json={"ground_truth": True}).json()["ground_truth"] is True
