@@ -138,9 +138,12 @@ def user_create(email: str, password: str | None, token: str | None, role: str, 
     if password is not None and len(password) < 8:
         _fail("the password must be at least 8 characters long")
     store = _store(data_dir)
+    password_hash = user_store.hash_password(password) if password else None
     try:
         with store.write() as conn:
-            created, token = user_store.create(conn, email, role=role, password=password, token=token)
+            created, token = user_store.create(
+                conn, email, role=role, password_hash=password_hash, token=token
+            )
     except user_store.UserError as exc:
         _fail(str(exc))
     click.echo(f"Created {created['email']} (id {created['id']}, {role})")
@@ -189,11 +192,12 @@ def user_set_password(email: str, password: str, data_dir: Path):
 
     if len(password) < 8:
         _fail("the password must be at least 8 characters long")
+    password_hash = user_store.hash_password(password)
     with _store(data_dir).write() as conn:
         row = user_store.by_email(conn, email)
         if row is None:
             _fail(f"no user with the email {email}")
-        user_store.set_password(conn, row["id"], password)
+        user_store.set_password(conn, row["id"], password_hash)
     click.echo(f"Password set for {email}")
 
 

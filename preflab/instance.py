@@ -46,8 +46,11 @@ def first_start(store: Store) -> Credentials | None:
         if user_store.count(conn):
             return None
     password = secrets.token_urlsafe(12)
+    password_hash = user_store.hash_password(password)
     with store.write() as conn:
-        admin, token = user_store.create(conn, ADMIN_EMAIL, role="owner", password=password, username="admin")
+        admin, token = user_store.create(
+            conn, ADMIN_EMAIL, role="owner", password_hash=password_hash, username="admin"
+        )
     template = gallery.template("human-preference")
     project_id = create_project(
         store,

@@ -108,7 +108,9 @@ class Account:
 def make_user(store: Store, email: str, role: str) -> Account:
     password = f"pw-{email}-long"
     with store.write() as conn:
-        row, token = user_store.create(conn, email, role=role, password=password)
+        row, token = user_store.create(
+            conn, email, role=role, password_hash=user_store.hash_password(password)
+        )
     return Account(row["id"], email, token, password)
 
 

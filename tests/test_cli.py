@@ -60,8 +60,9 @@ def test_scripted_setup_import_and_export(run, tmp_path, store):
     from preflab.store import users as user_store
 
     with store.read() as conn:
-        assert user_store.authenticate(conn, "ops@example.com", "a-new-password") is not None
-        assert user_store.authenticate(conn, "ops@example.com", "longpassword") is None
+        row = user_store.by_email(conn, "ops@example.com")
+    assert user_store.verify_password(row, "a-new-password")
+    assert not user_store.verify_password(row, "longpassword")
 
 
 def test_bad_import_exits_nonzero_and_imports_nothing(run, tmp_path):

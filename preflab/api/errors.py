@@ -81,7 +81,7 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
 
     @app.exception_handler(UserError)
     async def bad_user(request: Request, exc: UserError):
-        return _validation("email", str(exc))
+        return _validation(exc.field, str(exc))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..api.deps import SESSION_COOKIE, StoreDep, project_for, same_secret, session_user
 from ..domain.roles import can_manage_projects
+from ..store import logins as login_store
 from ..store import sessions as session_store
 from ..store import users as user_store
 from ..store.sessions import LIFETIME
@@ -86,21 +87,38 @@ async def login(
 ):
     if not _same_origin(request):
         raise HTTPException(403, "Cross-site login refused.")
+    address = request.client.host if request.client else ""
 
-    def check():
+    def check() -> tuple[tuple[str, str] | None, int | None]:
+        """(session, None) on success, (None, seconds to wait) when rate-limited, else (None, None).
+        The slow password hash runs outside any write transaction."""
+        with store.read() as conn:
+            wait = login_store.retry_after(conn, email, address)
+            user = user_store.by_email(conn, email) if wait is None else None
+        if wait is not None:
+            return None, wait
+        ok = user_store.verify_password(user, password)
         with store.write() as conn:
-            user = user_store.authenticate(conn, email, password)
-            return session_store.create(conn, user["id"]) if user else None
+            if not ok:
+                login_store.record_failure(conn, email, address)
+                return None, None
+            login_store.clear_account(conn, email)
+            return session_store.create(conn, user["id"]), None
 
-    created = await run_in_threadpool(check)
+    created, wait = await run_in_threadpool(check)
     if created is None:
         context = {
             "next": _safe_next(next),
-            "error": "Wrong email or password.",
+            "error": f"Too many failed logins: try again in {wait} seconds."
+            if wait
+            else "Wrong email or password.",
             "user": None,
             "email": email,
         }
-        return templates.TemplateResponse(request, "login.html", context, status_code=400)
+        headers = {"Retry-After": str(wait)} if wait else None
+        return templates.TemplateResponse(
+            request, "login.html", context, status_code=429 if wait else 400, headers=headers
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

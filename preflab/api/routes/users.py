@@ -27,12 +27,13 @@ def list_users(user: UserDep, store: StoreDep) -> JSONResponse:
 def create_user(body: UserIn, user: UserDep, store: StoreDep) -> JSONResponse:
     """Create a user. The answer carries the new user's API token, shown this once."""
     _require_owner(user)
+    password_hash = user_store.hash_password(body.password) if body.password else None
     with store.write() as conn:
         created, token = user_store.create(
             conn,
             body.email,
             role=body.role,
-            password=body.password,
+            password_hash=password_hash,
             first_name=body.first_name,
             last_name=body.last_name,
             username=body.username,
