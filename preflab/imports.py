@@ -1,11 +1,15 @@
 """Importing tasks: files or JSON bodies -> tasks (with their annotations and predictions).
 
-An import is all-or-nothing: every item of every source is checked and written inside one write
-transaction, so any error leaves the project as it was. Items stream through in batches.
+An import is all-or-nothing and never holds the write lock while it waits on the network: every
+item of every source is first read and checked (as it arrives) into a spool file on disk, with
+no lock held; only then are the spooled batches written, inside one short write transaction.
+Any error leaves the project as it was. Items stream through in batches, so memory stays flat.
 """
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -75,6 +79,10 @@ class ImportResult:
     found_formats: dict[str, int] = field(default_factory=dict)
     data_columns: set[str] = field(default_factory=set)
     task_ids: list[int] = field(default_factory=list)
+    # how imported annotations were credited (preflab's addition to Label Studio's answer)
+    annotation_authors: dict[str, int] = field(
+        default_factory=lambda: {"matched_by_email": 0, "credited_to_importer": 0}
+    )
 
     def as_response(self) -> dict:
         return {
@@ -87,38 +95,64 @@ class ImportResult:
             "found_formats": self.found_formats,
             "data_columns": sorted(self.data_columns),
             "task_ids": self.task_ids,
+            "annotation_authors": self.annotation_authors,
         }
 
 
 def import_tasks(store: Store, project_id: int, sources: Iterable[Source], *, user_id: int) -> ImportResult:
-    """Import all sources in one write transaction, or nothing. Items stream through in
-    batches, so memory stays flat whatever the size of the files; ``sources`` may be a lazy
-    iterable (files still arriving)."""
+    """Import all sources, or nothing. ``sources`` may be a lazy iterable (files still
+    arriving): they are read and checked with no lock held, then written in one transaction."""
     started = time.perf_counter()
     result = ImportResult()
-    with store.write() as conn:
-        lock_project(conn, project_id)
-        project = project_store.get(conn, project_id)
-        config = labelconfig.parse(project["label_config"])
-        writer = _Writer(conn, project, user_id, result)
-        for source in sources:
-            upload_id = _record_upload(conn, project_id, source, result)
-            for batch in _batches(source, config):
-                writer.write(batch, upload_id)
-        if not result.task_ids:
+    with store.read() as conn:
+        xml = project_store.get(conn, project_id)["label_config"]
+    with tempfile.TemporaryFile(prefix="preflab-import-") as spool:
+        if not _stage(sources, labelconfig.parse(xml), spool):
             raise ImportFailed("no tasks found: the import holds no items")
+        spool.seek(0)
+        with store.write() as conn:
+            lock_project(conn, project_id)
+            project = project_store.get(conn, project_id)
+            if project["label_config"] != xml:
+                raise ImportFailed("the project's labeling config changed during the import; import again")
+            writer = _Writer(conn, project, user_id, result)
+            upload_id = None
+            for kind, payload in _unspool(spool):
+                if kind == "upload":
+                    upload_id = _record_upload(conn, project_id, payload, result) if payload else None
+                else:
+                    writer.write(payload, upload_id)
     result.duration = time.perf_counter() - started
     return result
 
 
-def _record_upload(conn: Connection, project_id: int, source: Source, result: ImportResult) -> int | None:
-    if not (source.is_file and source.stream is not None):
-        return None
+def _stage(sources: Iterable[Source], config: labelconfig.LabelConfig, spool) -> int:
+    """Read and check every item into ``spool`` as ("upload", file name or None) and
+    ("batch", tasks) records; returns the number of items."""
+    items = 0
+    for source in sources:
+        # a streamed file is recorded as a file upload (by its name); a request body is not
+        pickle.dump(("upload", source.name if source.is_file and source.stream is not None else None), spool)
+        for batch in _batches(source, config):
+            items += len(batch)
+            pickle.dump(("batch", batch), spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return items
+
+
+def _unspool(spool) -> Iterator[tuple[str, object]]:
+    while True:
+        try:
+            yield pickle.load(spool)  # nosec B301: only our own records, written by _stage
+        except EOFError:
+            return
+
+
+def _record_upload(conn: Connection, project_id: int, name: str, result: ImportResult) -> int:
     upload_id = conn.execute(
-        insert(file_uploads).values(project_id=project_id, name=source.name, created_at=now())
+        insert(file_uploads).values(project_id=project_id, name=name, created_at=now())
     ).inserted_primary_key[0]
     result.file_upload_ids.append(upload_id)
-    suffix = "." + source.name.rsplit(".", 1)[-1].lower() if "." in source.name else ""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     result.found_formats[suffix] = result.found_formats.get(suffix, 0) + 1
     return upload_id
 
@@ -147,8 +181,7 @@ class _Writer:
     def __init__(self, conn: Connection, project, user_id: int, result: ImportResult):
         self.conn, self.project, self.user_id, self.result = conn, project, user_id, result
         self.inner_id = task_store.next_inner_id(conn, project["id"])
-        self.known_users = set(conn.execute(select(users.c.id)).scalars())
-        self.emails: dict[str, int] = {}
+        self.emails: dict[str, int | None] = {}
 
     def write(self, batch: list[NewTask], upload_id: int | None) -> None:
         stamp = now()
@@ -242,13 +275,18 @@ class _Writer:
         self.result.prediction_count += len(prediction_rows)
 
     def _user(self, completed_by: int | str | None) -> int:
-        """Imported annotations keep their author when that user exists here (same id, or the
-        email of an expanded ``completed_by``); otherwise they are credited to the importer."""
-        if isinstance(completed_by, int) and completed_by in self.known_users:
-            return completed_by
+        """Imported annotations keep their author when the export named them by email (an
+        expanded ``completed_by``) and that user exists here; a bare numeric id names a user of
+        another instance, so those, like unknown emails, are credited to the importer."""
+        found = None
         if isinstance(completed_by, str):
             if completed_by not in self.emails:
                 row = self.conn.execute(select(users.c.id).where(users.c.email == completed_by)).first()
-                self.emails[completed_by] = row[0] if row else self.user_id
-            return self.emails[completed_by]
-        return self.user_id
+                self.emails[completed_by] = row[0] if row else None
+            found = self.emails[completed_by]
+        credit = self.result.annotation_authors
+        if found is None:
+            credit["credited_to_importer"] += 1
+            return self.user_id
+        credit["matched_by_email"] += 1
+        return found

@@ -1,10 +1,13 @@
 """Nothing lost, nothing duplicated: idempotent submits, ETags, exact counters under concurrency,
 blind labeling for annotators."""
 
+import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import orjson
 
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
 
@@ -124,3 +127,56 @@ def test_annotators_cannot_set_ground_truth(client, store, api, project):
     assert annotator.patch(f"/api/annotations/{aid}", json={"ground_truth": True}).status_code == 403
     assert api.get(f"/api/annotations/{aid}").json()["ground_truth"] is False
     assert api.patch(f"/api/annotations/{aid}", json={"ground_truth": True}).json()["ground_truth"] is True
+
+
+def test_a_slow_upload_does_not_hold_up_other_labelers(live_server, owner, api, project):
+    [tid] = _import(api, project)
+    boundary = "preflabboundary"
+    rows = orjson.dumps(seed_tasks(50))
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.json"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        ).encode()
+        + rows
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST /api/projects/{project}/import HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Token {owner.token}\r\nContent-Length: {len(body)}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=30) as upload:
+        upload.sendall(head + body[: len(body) // 2])  # half now, the rest after the submit
+        time.sleep(0.5)  # the server is now reading the upload
+        started = time.monotonic()
+        with httpx.Client(base_url=live_server.url, headers=owner.headers, timeout=30) as http:
+            submitted = http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+        waited = time.monotonic() - started
+        time.sleep(0.5)
+        upload.sendall(body[len(body) // 2 :])
+        answer = upload.makefile("rb").read()
+    assert submitted.status_code == 201 and waited < 1.0
+    assert answer.startswith(b"HTTP/1.1 201")
+    assert api.get(f"/api/projects/{project}").json()["task_number"] == 51
+
+
+def test_imported_annotations_are_credited_by_email_or_to_the_importer(client, store, api, project):
+    labeler = make_user(store, "known@example.com", "annotator")
+    task = {"data": seed_tasks(1)[0]}
+    items = [
+        {**task, "annotations": [{"result": pick(), "completed_by": labeler.id}]},
+        {
+            **task,
+            "annotations": [{"result": pick(), "completed_by": {"id": 77, "email": "known@example.com"}}],
+        },
+        {
+            **task,
+            "annotations": [{"result": pick(), "completed_by": {"id": 78, "email": "gone@example.com"}}],
+        },
+    ]
+    r = api.post(f"/api/projects/{project}/import", json=items)
+    assert r.status_code == 201, r.text
+    assert r.json()["annotation_authors"] == {"matched_by_email": 1, "credited_to_importer": 2}
+    authors = [_rows(api, tid)[0]["completed_by"] for tid in r.json()["task_ids"]]
+    assert authors == [api.account.id, labeler.id, api.account.id]
