@@ -33,6 +33,18 @@ class Settings(BaseSettings):
         600.0, description="Seconds a labeler's claim on a task slot lasts before it is offered to others."
     )
     max_upload_mb: int = Field(1024, description="Largest import request accepted, in MiB.")
+    lock_wait: float = Field(
+        15.0,
+        gt=0,
+        description="Longest wait, in seconds, for a database lock (a busy writer, a locked row, a free "
+        "connection); past it the request is answered 503 with Retry-After and changes nothing.",
+    )
+
+    def open_store(self):
+        """The configured database (not migrated)."""
+        from .store.db import Store
+
+        return Store(self.url, synchronous=self.sqlite_synchronous, lock_wait=self.lock_wait)
 
     @property
     def url(self) -> str:

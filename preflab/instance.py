@@ -26,7 +26,7 @@ class Credentials:
 def open_store(settings: Settings) -> Store:
     """Open the configured database and bring its schema up to date."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.url, synchronous=settings.sqlite_synchronous)
+    store = settings.open_store()
     store.migrate()
     return store
 

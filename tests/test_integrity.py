@@ -8,6 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import orjson
+from fastapi.testclient import TestClient
+
+from preflab.api.app import create_app
+from preflab.store import tasks as task_store
 
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
 
@@ -180,3 +184,23 @@ def test_imported_annotations_are_credited_by_email_or_to_the_importer(client, s
     assert r.json()["annotation_authors"] == {"matched_by_email": 1, "credited_to_importer": 2}
     authors = [_rows(api, tid)[0]["completed_by"] for tid in r.json()["task_ids"]]
     assert authors == [api.account.id, labeler.id, api.account.id]
+
+
+def test_a_lock_wait_past_its_bound_answers_503_and_changes_nothing(settings, store, owner):
+    patient = settings.model_copy(update={"lock_wait": 0.5})
+    short = patient.open_store()
+    app = create_app(patient, short)
+    with TestClient(app) as client:
+        http = Api(client, owner)
+        project = http.post("/api/projects", json={"title": "busy", "label_config": PAIRWISE}).json()["id"]
+        [tid] = _import(http, project)
+        with short.write() as conn:  # another writer holds the task (and, on SQLite, the database)
+            task_store.lock(conn, tid)
+            started = time.monotonic()
+            busy = http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+            waited = time.monotonic() - started
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
+        assert "busy" in busy.json()["detail"] and waited < 5
+        assert _rows(http, tid) == [] and http.get(f"/api/tasks/{tid}").json()["total_annotations"] == 0
+        assert http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code == 201
+    short.close()

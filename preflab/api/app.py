@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The app over ``store`` (already migrated), or over a store opened and migrated here."""
     settings = settings or Settings()
     if store is None:
-        store = Store(settings.url, synchronous=settings.sqlite_synchronous)
+        store = settings.open_store()
         store.migrate()
     app = FastAPI(
         title="preflab",

@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..domain.labelconfig import LabelConfigError
 from ..exports import ExportFailed
 from ..imports import ImportFailed
+from ..store.db import StoreBusy, is_busy
 from ..store.users import UserError
 from .jsonresponse import JSONResponse
 from .upload import UploadAborted
@@ -82,6 +85,19 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
     @app.exception_handler(UserError)
     async def bad_user(request: Request, exc: UserError):
         return _validation(exc.field, str(exc))
+
+    async def database_error(request: Request, exc: Exception):
+        if not is_busy(exc):
+            return await crash(request, exc)
+        log.warning("%s %s: database busy, answered 503", request.method, request.url.path)
+        return JSONResponse(
+            {"status_code": 503, "detail": "The database is busy; try again shortly."},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
+    for error in (StoreBusy, DBAPIError, SQLAlchemyTimeout):
+        app.add_exception_handler(error, database_error)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):

@@ -4,7 +4,11 @@ migrations on open.
 SQLite runs in WAL mode with a busy timeout; every write transaction starts with
 ``BEGIN IMMEDIATE``, so writers queue on the database lock instead of failing half-way with
 "database is locked", and readers never block writers. On PostgreSQL, write transactions that
-must not race (queue claims, imports) lock their project row.
+must not race (queue claims, imports) lock their project row, and annotation writes their task row.
+
+Every wait for a lock is bounded by ``lock_wait`` seconds (the in-process writer queue, SQLite's
+busy timeout, PostgreSQL's ``lock_timeout``, the connection pool); past it the request fails with
+``StoreBusy``, which the API answers with 503 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -17,27 +21,42 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event, make_url, text
+from sqlalchemy import Connection, create_engine, event, exc, make_url, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreBusy(Exception):
+    """A lock was not had within the store's ``lock_wait``; nothing was written."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means "a lock wait ran out" (SQLite's ``database is locked``,
+    PostgreSQL's lock_not_available, an exhausted connection pool)."""
+    if isinstance(error, StoreBusy | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        orig = error.orig
+        return "database is locked" in str(orig) or getattr(orig, "sqlstate", None) == "55P03"
+    return False
 
 
 class Store:
     """One database. ``read()`` and ``write()`` hand out a connection inside a transaction that
     commits when the block ends and rolls back if it raises."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, synchronous: str = "FULL"):
+    def __init__(self, url: str, *, pool_size: int = 20, synchronous: str = "FULL", lock_wait: float = 15.0):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self._writer = FifoLock() if self.is_sqlite else contextlib.nullcontext()
+        self._writer = FifoLock(lock_wait) if self.is_sqlite else contextlib.nullcontext()
         if self.is_sqlite:
             database = make_url(url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = _sqlite_engine(url, synchronous)
+            self.engine = _sqlite_engine(url, synchronous, lock_wait)
         else:
-            self.engine = _postgres_engine(url, pool_size)
+            self.engine = _postgres_engine(url, pool_size, lock_wait)
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
@@ -77,7 +96,8 @@ class FifoLock:
     """A lock that hands itself to waiters in arrival order, so that under load no request
     waits much longer than the others (``threading.Lock`` wakes an arbitrary waiter)."""
 
-    def __init__(self):
+    def __init__(self, timeout: float = -1):
+        self.timeout = timeout  # seconds a waiter waits at most (-1: for ever); then StoreBusy
         self._guard = threading.Lock()
         self._waiters: collections.deque[threading.Lock] = collections.deque()
         self._held = False
@@ -90,7 +110,13 @@ class FifoLock:
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
-        turn.acquire()  # released by the holder when it is our turn; we then hold the lock
+        # released by the holder when it is our turn; we then hold the lock
+        if not turn.acquire(timeout=self.timeout):
+            with self._guard:
+                if turn in self._waiters:  # not handed over: give up our place
+                    self._waiters.remove(turn)
+                    raise StoreBusy(f"the database stayed busy for {self.timeout:g} s")
+            turn.acquire()  # handed over just as we timed out: we hold the lock after all
         return self
 
     def __exit__(self, *exc):
@@ -101,10 +127,15 @@ class FifoLock:
                 self._held = False
 
 
-def _sqlite_engine(url: str, synchronous: str) -> Engine:
+def _sqlite_engine(url: str, synchronous: str, lock_wait: float) -> Engine:
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": lock_wait},
+        pool_timeout=lock_wait,
+        hide_parameters=True,  # bound values (hashes, tokens, task data) never reach error logs
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -113,7 +144,7 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -124,10 +155,18 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     return engine
 
 
-def _postgres_engine(url: str, pool_size: int) -> Engine:
+def _postgres_engine(url: str, pool_size: int, lock_wait: float) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=lock_wait,
+        connect_args={"options": f"-c lock_timeout={int(lock_wait * 1000)}"},
+        hide_parameters=True,  # bound values (hashes, tokens, task data) never reach error logs
+    )
 
 
 def lock_project(conn: Connection, project_id: int) -> None:
