@@ -1,40 +1,95 @@
 // Talking to the preflab API from pages: the browser session cookie authenticates, and every
-// request that changes something carries the session's CSRF token.
+// request that changes something carries the session's CSRF token. A token gone stale (the user
+// logged in again in another tab) is refreshed from /api/current-user/session and the request
+// retried once, as long as the session still belongs to the user the page was drawn for.
 
-const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+export let csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+const pageUser = Number(document.querySelector('meta[name="user-id"]')?.content || 0) || null;
+export const CSRF_FAILED = "CSRF token missing or incorrect.";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, { retryAfter = null, code = null } = {}) {
     super(message);
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, from a Retry-After header
+    this.code = code; // "login": no session; "other-user": the cookie is someone else's now
   }
+}
+
+export function setCsrfToken(token) {
+  csrf = token;
+}
+
+// What a 401 does: by default go to the login page; the labeling page shows a prompt instead,
+// so that nothing on it is lost.
+let unauthorized = () => location.assign(`/user/login?next=${encodeURIComponent(location.pathname)}`);
+export function onUnauthorized(handler) {
+  unauthorized = handler;
+}
+
+// The session behind the cookie now: {user_id, csrf_token}, or null when there is none (401).
+// Any other failure throws.
+export async function currentSession() {
+  let response;
+  try {
+    response = await fetch("/api/current-user/session", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  } catch (_) {
+    throw new ApiError(0, "The server cannot be reached. Check your connection.");
+  }
+  if (response.status === 401) return null;
+  if (!response.ok) throw new ApiError(response.status, response.statusText);
+  return response.json();
+}
+
+// Fetch a fresh CSRF token for the cookie's session. Returns "ok", "login" (no session) or
+// "other-user" (someone else logged in in this browser since the page was drawn).
+export async function refreshCsrf(expectedUser = pageUser) {
+  const session = await currentSession();
+  if (!session) return "login";
+  if (expectedUser && session.user_id !== expectedUser) return "other-user";
+  setCsrfToken(session.csrf_token);
+  return "ok";
 }
 
 export async function api(path, { method = "GET", body } = {}) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") headers["X-CSRFToken"] = csrf;
   let payload = body;
-  if (body !== undefined && !(body instanceof FormData)) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
+  const json = body !== undefined && !(body instanceof FormData);
+  if (json) payload = JSON.stringify(body);
+  for (let attempt = 0; ; attempt++) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = csrf;
+    if (json) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+    } catch (err) {
+      throw new ApiError(0, "The server cannot be reached. Check your connection.");
+    }
+    if (response.status === 401) {
+      unauthorized();
+      throw new ApiError(401, "Please log in again.", { code: "login" });
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    const detail = (data && data.detail) || response.statusText;
+    if (response.status === 403 && detail === CSRF_FAILED && method !== "GET" && attempt === 0) {
+      const state = await refreshCsrf();
+      if (state === "ok") continue;
+      if (state === "login") {
+        unauthorized();
+        throw new ApiError(401, "Please log in again.", { code: "login" });
+      }
+      throw new ApiError(403, "You are logged in as another user in this browser now. Log in again as yourself.", {
+        code: "other-user",
+      });
+    }
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get("Retry-After")) || null;
+      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail), { retryAfter });
+    }
+    return data;
   }
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
-  } catch (err) {
-    throw new ApiError(0, "The server cannot be reached. Check your connection.");
-  }
-  if (response.status === 401) {
-    location.assign(`/user/login?next=${encodeURIComponent(location.pathname)}`);
-    throw new ApiError(401, "Please log in again.");
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, (data && data.detail) || response.statusText);
-  return data;
 }
-
-export { csrf };
 
 // A DOM builder that only ever sets text, never HTML.
 export function el(tag, attrs = {}, ...children) {

@@ -1,8 +1,13 @@
 // The labeling screen: shows one task at a time, keyboard first. Submitting is optimistic: the
-// next task (prefetched) is shown at once while the answer is saved in the background; unsaved
-// answers are kept in localStorage and retried until the server has them, never dropped.
+// next task (prefetched) is shown at once while the answer is saved in the background. Answers
+// on their way are kept in localStorage, one key each (outbox.js), and sent by whichever tab of
+// this labeler gets to them first, with a client unique_id so a repeat never makes a second
+// annotation. Nothing the page showed as submitted is dropped: a stale CSRF token is refreshed,
+// a lost session asks for a login in another tab and waits, and an answer the server refuses for
+// good stays listed, with a download, until the labeler deals with it.
 
-import { ApiError, api, el, toast } from "./api.js";
+import { ApiError, CSRF_FAILED, api, el, onUnauthorized, refreshCsrf, toast } from "./api.js";
+import { Outbox, download, uuid, withLock } from "./outbox.js";
 import { coinFlip, parseConfig, render } from "./render.js";
 
 const root = document.getElementById("labeling");
@@ -12,34 +17,58 @@ const stage = document.getElementById("stage");
 const sync = document.getElementById("sync");
 const title = document.getElementById("task-title");
 const progressInfo = document.getElementById("progress-info");
-const PENDING_KEY = `preflab:pending:${userId}:${projectId}`;
 const draftKey = (taskId) => `preflab:draft:${userId}:${taskId}`;
+const tabId = uuid();
+const tabKey = (id) => `preflab:tab:${userId}:${projectId}:${id}`;
+const TAB_PREFIX = `preflab:tab:${userId}:${projectId}:`;
 
 let project;
 let configDoc;
 let current = null; // {task, iface, started, annotationId?, resume?}
-let prefetched = null; // Promise of the next task (or null when none is left)
+let prefetched = null; // Promise of the next task (null when none is left, undefined when it failed)
+let prefetchedId = null;
 let done = 0;
-const history = []; // {task, annotationId} of this session, newest last
-let pending = JSON.parse(localStorage.getItem(PENDING_KEY) || "[]");
-let sending = false;
+const history = []; // {task, key, annotationId} of this session, newest last
+const outbox = new Outbox(userId);
+let blocked = null; // "login" | "other-user": saving waits until this labeler is logged in again
+let lastError = null;
 
-function savePending() {
-  localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-  showSync();
-}
-
-function showSync(error) {
-  if (error) {
-    sync.textContent = `Not saved yet (${error}); retrying…`;
+function showSync() {
+  const waiting = outbox.waiting().length;
+  const failed = outbox.failed().length;
+  if (blocked) {
+    sync.textContent = `${waiting} not saved yet: log in again`;
     sync.className = "error";
-  } else if (pending.length) {
-    sync.textContent = `Saving ${pending.length}…`;
+  } else if (waiting && lastError) {
+    sync.textContent = `Not saved yet (${lastError}); retrying…`;
+    sync.className = "error";
+  } else if (waiting) {
+    sync.textContent = `Saving ${waiting}…`;
     sync.className = "busy";
+  } else if (failed) {
+    sync.textContent = `${failed} not saved`;
+    sync.className = "error";
   } else {
     sync.textContent = "All saved";
     sync.className = "ok";
   }
+  showUnsaved();
+}
+
+// Answers the server refused for good (task deleted, invalid answer): listed with their error,
+// downloadable as JSON, retried or discarded only when the labeler says so.
+function showUnsaved() {
+  const failed = outbox.failed();
+  const box = document.getElementById("unsaved");
+  box.hidden = !failed.length;
+  if (!failed.length) return;
+  document.getElementById("unsaved-count").textContent =
+    failed.length === 1 ? "1 answer was not saved" : `${failed.length} answers were not saved`;
+  document.getElementById("unsaved-list").replaceChildren(
+    ...failed.map((e) =>
+      el("li", {}, `${e.label || `Task ${e.task}`}: ${e.error.message}`, el("span", { class: "muted", text: ` (${e.error.status || "error"})` })),
+    ),
+  );
 }
 
 async function fetchNext(keep) {
@@ -52,14 +81,64 @@ async function fetchNext(keep) {
   }
 }
 
-// Tasks this labeler holds a claim on: the one on screen, one to resume after an edit, and the
-// ones whose answers are still on their way to the server.
+// Tasks this labeler holds or works on: the one on screen, one to resume after an edit, the
+// ones whose answers are still on their way to the server, and those on screen in other tabs.
 function holding() {
-  return [...new Set([current?.task.id, current?.resume?.id, ...pending.map((p) => p.task)].filter(Boolean))];
+  const mine = outbox.waiting().filter((e) => e.project === projectId).map((e) => e.task);
+  const ids = [current?.task.id, current?.resume?.id, ...otherTabs(), ...mine.reverse()].filter(Boolean);
+  return [...new Set(ids)].slice(0, 20);
+}
+
+// Tabs of this labeler on this project say which tasks they show, so that they label different ones.
+function announce() {
+  try {
+    const tasks = [current?.task.id, current?.resume?.id, prefetchedId].filter(Boolean);
+    localStorage.setItem(tabKey(tabId), JSON.stringify({ tasks, at: Date.now() }));
+  } catch (_) {
+    /* storage full: tabs may then get the same task, which costs nothing but time */
+  }
+}
+
+function otherTabs() {
+  const out = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (!key?.startsWith(TAB_PREFIX) || key === tabKey(tabId)) continue;
+    try {
+      const tab = JSON.parse(localStorage.getItem(key));
+      if (Date.now() - tab.at < 60000) out.push(...tab.tasks);
+      else if (Date.now() - tab.at > 3600000) localStorage.removeItem(key);
+    } catch (_) {
+      localStorage.removeItem(key);
+    }
+  }
+  return out;
 }
 
 function prefetch() {
-  prefetched = fetchNext(holding()).catch(() => null);
+  prefetchedId = null;
+  prefetched = fetchNext(holding()).then(
+    (task) => {
+      prefetchedId = task?.id || null;
+      announce();
+      return task;
+    },
+    () => undefined,
+  );
+}
+
+// The next task, asked for again until the server answers (null: nothing left).
+async function nextTask() {
+  let delay = 1000;
+  for (;;) {
+    try {
+      return await fetchNext(holding());
+    } catch (err) {
+      title.textContent = `Cannot load the next task (${err.message}); retrying…`;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 10000);
+    }
+  }
 }
 
 function show(task, { annotation = null, resume = null } = {}) {
@@ -81,6 +160,7 @@ function show(task, { annotation = null, resume = null } = {}) {
   current = { task, iface, started: performance.now(), annotationId: annotation?.id || null, resume };
   title.textContent = annotation ? `Editing your answer to task ${task.id}` : `Task ${task.id}`;
   progressInfo.textContent = `${done} labeled this session`;
+  announce();
   document.getElementById("skip").hidden = !project.show_skip_button || Boolean(annotation);
   stage.dataset.task = task.id;
   stage.dispatchEvent(new CustomEvent("preflab:shown", { bubbles: true, detail: { task: task.id } }));
@@ -97,8 +177,8 @@ function saveDraft() {
 
 function advance(resume) {
   if (resume) return show(resume);
-  prefetched.then((next) => {
-    show(next);
+  prefetched.then(async (next) => {
+    show(next === undefined ? await nextTask() : next);
     prefetch();
   });
 }
@@ -116,50 +196,157 @@ function submit({ skip = false } = {}) {
     lead_time: Math.round((performance.now() - current.started) / 10) / 100,
   };
   if (current.iface.shownOrder) body.shown_order = current.iface.shownOrder;
-  const entry = { task: current.task.id, annotation: current.annotationId, body, key: crypto.randomUUID() };
-  pending.push(entry);
-  savePending();
+  const entry = outbox.add({
+    project: projectId,
+    task: current.task.id,
+    annotation: current.annotationId,
+    body,
+    label: `Task ${current.task.id}`,
+  });
+  if (outbox.get(entry) && !localStorage.getItem(outbox.keyOf(entry))) {
+    toast("The browser's storage is full: keep this tab open until your answers are saved.", "error");
+  }
   localStorage.removeItem(draftKey(current.task.id));
   if (!current.annotationId) {
-    history.push({ task: current.task, key: entry.key });
-    done += 1;
+    history.push({ task: current.task, key: entry.unique_id });
+    if (!skip) done += 1;
   }
+  showSync();
   advance(current.resume);
   flush();
 }
 
-async function flush() {
-  if (sending) return;
-  sending = true;
+// Waits that end early when there is news (back online, focus, logged in again).
+const sleepers = new Set();
+function sleep(ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      sleepers.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    sleepers.add(done);
+  });
+}
+function wake() {
+  for (const done of [...sleepers]) done();
+}
+
+// Errors worth retrying as they are: no connection, the server busy or failing.
+function transient(err) {
+  return err.status === 0 || err.status === 408 || err.status === 425 || err.status === 429 || err.status >= 500
+    || (err.status === 403 && err.message === CSRF_FAILED);
+}
+
+async function sendOne(entry) {
+  return withLock(`preflab-send:${entry.unique_id}`, async () => {
+    const fresh = outbox.get(entry);
+    if (!fresh || fresh.error) return "gone"; // another tab sent it, or it was refused
+    const saved = fresh.annotation
+      ? await api(`/api/annotations/${fresh.annotation}`, { method: "PATCH", body: fresh.body })
+      : await api(`/api/tasks/${fresh.task}/annotations`, {
+          method: "POST",
+          body: { ...fresh.body, unique_id: fresh.unique_id },
+        });
+    outbox.remove(fresh);
+    const item = history.find((h) => h.key === fresh.unique_id);
+    if (item && saved) item.annotationId = saved.id;
+    return "sent";
+  });
+}
+
+// Send every waiting answer of this labeler, oldest first, until none is left; wait and retry
+// on errors that pass, stop for a login, set aside answers the server refuses for good.
+async function drain() {
   let delay = 500;
-  try {
-    while (pending.length) {
-      const entry = pending[0];
+  for (;;) {
+    const queue = outbox.waiting();
+    if (!queue.length || blocked) break;
+    let pause = 0;
+    for (const entry of queue) {
+      let outcome;
       try {
-        const saved = entry.annotation
-          ? await api(`/api/annotations/${entry.annotation}`, { method: "PATCH", body: entry.body })
-          : await api(`/api/tasks/${entry.task}/annotations`, { method: "POST", body: entry.body });
-        const item = history.find((h) => h.key === entry.key);
-        if (item) item.annotationId = saved.id;
-        pending.shift();
-        savePending();
-        delay = 500;
+        outcome = await sendOne(entry);
       } catch (err) {
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
-          // the server refused this answer for good: say so, keep it out of the retry loop
-          pending.shift();
-          savePending();
-          toast(`Task ${entry.task} was not saved: ${err.message}`, "error");
-          continue;
+        if (!(err instanceof ApiError)) throw err;
+        if (err.code === "login" || err.code === "other-user") {
+          block(err.code);
+          break;
         }
-        showSync(err.message);
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 10000);
+        if (transient(err)) {
+          lastError = err.message;
+          pause = err.retryAfter ? err.retryAfter * 1000 : delay;
+          delay = Math.min(delay * 2, 10000);
+          break;
+        }
+        const fresh = outbox.get(entry);
+        if (fresh) outbox.put({ ...fresh, error: { status: err.status, message: err.message, at: Date.now() } });
+        toast(`${entry.label || `Task ${entry.task}`} was not saved: ${err.message}. The answer is kept: see "not saved" below.`, "error");
+        showSync();
+        continue;
       }
+      if (outcome === "busy") pause = pause || 1000; // another tab is sending it: look again soon
+      else {
+        lastError = null;
+        delay = 500;
+      }
+      showSync();
     }
-  } finally {
-    sending = false;
+    showSync();
+    if (blocked) break;
+    if (pause) await sleep(pause);
   }
+}
+
+let flushing = null;
+function flush() {
+  if (!flushing) {
+    flushing = drain()
+      .catch((err) => toast(err.message, "error"))
+      .finally(() => {
+        flushing = null;
+        showSync();
+      });
+  }
+  return flushing;
+}
+
+// The session is gone (logged out, expired) or belongs to someone else now: say so, keep every
+// answer, and look every few seconds (and whenever the tab gets focus) for a login.
+let loginTimer = null;
+function block(code) {
+  blocked = code;
+  const box = document.getElementById("relogin");
+  document.getElementById("relogin-text").textContent =
+    code === "other-user"
+      ? `This browser is now logged in as another user. Log in again as ${root.dataset.email} to save your answers; they are kept here until then.`
+      : "You are logged out. Your answers are kept in this browser and saved as soon as you log in again.";
+  box.hidden = false;
+  showSync();
+  clearInterval(loginTimer);
+  loginTimer = setInterval(checkLogin, 3000);
+}
+
+async function checkLogin() {
+  if (!blocked) return;
+  let state;
+  try {
+    state = await refreshCsrf(userId);
+  } catch (_) {
+    return; // the server cannot be reached: look again later
+  }
+  if (state !== "ok") {
+    if (state !== blocked) block(state);
+    return;
+  }
+  blocked = null;
+  clearInterval(loginTimer);
+  document.getElementById("relogin").hidden = true;
+  lastError = null;
+  showSync();
+  wake();
+  flush();
 }
 
 // Go back to an earlier answer of this labeler and show it for editing; after saving it, the
@@ -174,9 +361,18 @@ async function back() {
     if (!mine.length) return toast("Nothing to go back to yet.");
     target = { task: { id: mine[0].task }, annotationId: mine[0].annotation };
   }
-  await flush();
+  if (!target.annotationId && target.key) {
+    await Promise.race([flush(), sleep(3000)]);
+    const entry = outbox.find(target.key);
+    if (entry?.error) return toast("That answer was not saved: see the answers not saved below.", "error");
+    if (entry) return toast("That answer is still being saved; try again in a moment.");
+  }
   const task = await api(`/api/tasks/${target.task.id}`);
-  const annotation = task.annotations.find((a) => a.id === target.annotationId) || task.annotations.at(-1);
+  const mine = task.annotations.filter((a) => a.completed_by === userId);
+  const annotation =
+    mine.find((a) => a.id === target.annotationId) ||
+    mine.find((a) => target.key && a.unique_id === target.key) ||
+    mine.at(-1);
   if (!annotation) return toast("That answer is still being saved; try again in a moment.");
   const resume = current?.annotationId ? current.resume : current?.task;
   show(task, { annotation, resume });
@@ -230,11 +426,49 @@ async function start() {
   document.getElementById("undo").addEventListener("click", () => current?.iface.undo());
   document.getElementById("back").addEventListener("click", () => back());
   document.addEventListener("keydown", onKey);
-  window.addEventListener("online", flush);
+  setupOutbox();
+  show(await nextTask());
+  prefetch();
+}
+
+function setupOutbox() {
+  onUnauthorized(() => block("login"));
+  outbox.migrate(projectId);
+  document.getElementById("unsaved-download").addEventListener("click", () => {
+    download(outbox.failed(), `preflab-unsaved-answers-${projectId}-${new Date().toISOString().slice(0, 19).replace(/:/g, "")}.json`);
+  });
+  document.getElementById("unsaved-retry").addEventListener("click", () => {
+    for (const entry of outbox.failed()) outbox.put({ ...entry, error: null });
+    showSync();
+    flush();
+  });
+  document.getElementById("unsaved-discard").addEventListener("click", () => {
+    const failed = outbox.failed();
+    if (!confirm(`Discard ${failed.length} unsaved answer(s) for good? Download them first if you may need them.`)) return;
+    for (const entry of failed) outbox.remove(entry);
+    showSync();
+  });
+  const retryNow = () => {
+    if (blocked) return checkLogin();
+    wake();
+    flush();
+  };
+  window.addEventListener("online", retryNow);
+  window.addEventListener("focus", retryNow);
+  // another tab added, sent or set aside an answer: show it, and help send it
+  window.addEventListener("storage", (event) => {
+    if (!outbox.owns(event.key)) return;
+    showSync();
+    if (event.newValue && !event.oldValue) flush();
+  });
+  // answers left by a tab that was closed mid-send are picked up here
+  setInterval(() => {
+    announce();
+    if (outbox.waiting().length) flush();
+  }, 5000);
+  window.addEventListener("pagehide", () => localStorage.removeItem(tabKey(tabId)));
   showSync();
   flush();
-  show(await fetchNext(pending.map((p) => p.task)));
-  prefetch();
 }
 
 start().catch((err) => {
