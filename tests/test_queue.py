@@ -87,3 +87,48 @@ def test_concurrent_labelers_never_share_the_last_slot(api, project, live_server
     assert len(everything) == 10 and len(set(everything)) == 10  # each task annotated exactly once
     tasks = api.get(f"/api/tasks?project={project}").json()["tasks"]
     assert all(t["total_annotations"] == 1 for t in tasks)
+
+
+def test_keep_is_bounded_so_one_labeler_cannot_hold_every_slot(api, project, labelers):
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(6)).json()["task_ids"]
+    greedy, other = labelers[:2]
+    held = [greedy.get(f"/api/projects/{project}/next").json()["id"]]
+    for _ in range(2):
+        keep = "&".join(f"keep={t}" for t in held)
+        held.append(greedy.get(f"/api/projects/{project}/next?{keep}").json()["id"])
+    too_many = greedy.get(f"/api/projects/{project}/next?" + "&".join(f"keep={t}" for t in held))
+    assert too_many.status_code == 400 and "at most 2" in too_many.json()["detail"]
+    assert held == ids[:3]
+    assert other.get(f"/api/projects/{project}/next").json()["id"] == ids[3]  # the rest stay open
+
+
+def test_asking_again_does_not_extend_a_claim(store, api, project, labelers):
+    from sqlalchemy import select
+
+    from preflab.store import projects as project_store
+    from preflab.store import queue
+    from preflab.store.schema import task_locks
+
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(2))
+    user = labelers[0].account.id
+    with store.write() as conn:
+        row = project_store.get(conn, project)
+        first = queue.next_task(conn, row, user, ttl=60)
+        expires = conn.execute(select(task_locks.c.expires_at)).scalar_one()
+    time.sleep(0.05)
+    with store.write() as conn:
+        assert queue.next_task(conn, row, user, ttl=60) == first
+        assert conn.execute(select(task_locks.c.expires_at)).scalar_one() == expires
+
+
+def test_a_cross_site_get_of_next_claims_nothing(client, store, api, project, labelers):
+    [tid] = api.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+    victim = labelers[0].account
+    login = client.post(
+        "/user/login", data={"email": victim.email, "password": victim.password}, follow_redirects=False
+    )
+    client.cookies.set("preflab_session", login.cookies["preflab_session"])
+    refused = client.get(f"/api/projects/{project}/next", headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
+    assert labelers[1].get(f"/api/projects/{project}/next").json()["id"] == tid  # the slot stayed open
+    client.cookies.clear()

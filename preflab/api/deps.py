@@ -52,7 +52,9 @@ def session_user(request: Request, store: Store) -> tuple[RowMapping, str] | Non
 def current_user(request: Request, store: StoreDep) -> RowMapping:
     """The user of an ``Authorization: Token <key>`` header (keyword case-insensitive; ``Bearer``
     is accepted too) or of a browser session cookie. Cookie-authenticated requests that change
-    something must carry the session's CSRF token in the ``X-CSRFToken`` header."""
+    something must carry the session's CSRF token in the ``X-CSRFToken`` header, and none may
+    come from another site (``Sec-Fetch-Site``): a cross-site link to a GET that claims a task
+    (``/next``) changes nothing."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, key = header.partition(" ")
@@ -67,6 +69,8 @@ def current_user(request: Request, store: StoreDep) -> RowMapping:
     found = session_user(request, store)
     if found is None:
         raise _unauthenticated()
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise HTTPException(403, "Cross-site request refused.")
     user, csrf = found
     if request.method not in SAFE_METHODS and not same_secret(request.headers.get(CSRF_HEADER, ""), csrf):
         raise HTTPException(403, "CSRF token missing or incorrect.")

@@ -4,7 +4,9 @@ A task has ``maximum_annotations`` slots. A labeler is offered a task they have 
 skipped) whose finished annotations plus other labelers' live claims leave a slot open, and the
 offer claims that slot for ``ttl`` seconds. Claims are made in a write transaction that holds
 the database lock (SQLite) or the project row (PostgreSQL), so two labelers never get the same
-last open slot. A labeler who asks again while holding a live claim gets the same task back.
+last open slot. A labeler who asks again while holding a live claim gets the same task back,
+without renewing it: a claim ends ``ttl`` seconds after it was made, however often it is asked
+for. A labeler holds at most ``1 + MAX_KEEP`` claims at once.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ _RELEASE = delete(task_locks).where(
 )
 _CLAIM = insert(task_locks)
 
+#: How many claims a labeler may keep while asking for another task (the page prefetches one).
+MAX_KEEP = 2
+
 
 def next_task(
     conn: Connection, project: RowMapping, user_id: int, *, ttl: float, keep: Collection[int] = ()
@@ -70,8 +75,11 @@ def next_task(
     """Claim and return the id of the user's next task, or None when nothing is left for them.
 
     ``keep`` are tasks the user holds and is still working on (the labeling page prefetches the
-    task after the one on screen): those claims stay, and the answer is another task.
+    task after the one on screen): those claims stay, and the answer is another task. At most
+    ``MAX_KEEP`` of them; more raise ValueError.
     """
+    if len(set(keep)) > MAX_KEEP:
+        raise ValueError(f"keep at most {MAX_KEEP} tasks")
     lock_project(conn, project["id"])
     params = {
         "project": project["id"],
@@ -82,15 +90,18 @@ def next_task(
         "start": 0,
     }
     task_id = conn.execute(_HELD, params).scalar()
+    if task_id is not None:  # the live claim stands as it is: asking again does not extend it
+        params["keep"] = sorted({*params["keep"], task_id})
+        conn.execute(_RELEASE, params)
+        return task_id
+    if project["sampling"] == "Uniform sampling":
+        low, high = conn.execute(_OPEN_RANGE, params).one()
+        params["start"] = random.randint(low, high) if low is not None else 0
+    task_id = conn.execute(_FIRST_OPEN, params).scalar()
+    if task_id is None and params["start"]:
+        task_id = conn.execute(_FIRST_OPEN, {**params, "start": 0}).scalar()
     if task_id is None:
-        if project["sampling"] == "Uniform sampling":
-            low, high = conn.execute(_OPEN_RANGE, params).one()
-            params["start"] = random.randint(low, high) if low is not None else 0
-        task_id = conn.execute(_FIRST_OPEN, params).scalar()
-        if task_id is None and params["start"]:
-            task_id = conn.execute(_FIRST_OPEN, {**params, "start": 0}).scalar()
-        if task_id is None:
-            return None
+        return None
     conn.execute(_RELEASE, params)
     conn.execute(
         _CLAIM,

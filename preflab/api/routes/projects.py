@@ -126,6 +126,8 @@ def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep)
     so a page can prefetch the task after the one on screen."""
     ttl = request.app.state.settings.lock_ttl
     keep = int_list(request, "keep") or ()
+    if len(set(keep)) > queue.MAX_KEEP:
+        raise HTTPException(400, f"query parameter keep: at most {queue.MAX_KEEP} tasks")
     with store.write() as conn:
         project = project_for(conn, user, project_id)
         task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
