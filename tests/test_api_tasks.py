@@ -1,4 +1,7 @@
+from urllib.parse import quote
+
 import orjson
+import pytest
 
 from tests.conftest import pick, seed_tasks
 
@@ -74,3 +77,34 @@ def test_dm_delete_tasks_action(api, project):
     )
     assert r.json()["processed_items"] == 1
     assert [t["id"] for t in api.get(f"/api/tasks?project={project}").json()["tasks"]] == [ids[3]]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"selectedItems": []}, "selectedItems"),
+        ({"selectedItems": {"all": False, "included": "1,2"}}, "selectedItems.included"),
+        ({"selectedItems": {"all": False, "included": [{"id": 1}]}}, "selectedItems.included.0"),
+        ({"filters": {"items": {"filter": "x"}}}, "filters.items"),
+        ({"filters": {"items": [{"operator": "empty"}]}}, "filters.items.0.filter"),
+        ({"filters": "labeled"}, "filters"),
+        ({"ordering": "tasks:id"}, "ordering"),
+        ([1, 2], "query"),
+    ],
+)
+def test_malformed_data_manager_query_is_a_400_naming_the_field(api, project, query, field):
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(2))
+    r = api.get(f"/api/tasks?project={project}&query={quote(orjson.dumps(query).decode())}")
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"].startswith(f"query parameter query: {field}")
+
+
+@pytest.mark.parametrize("selected", [[1, 2], {"all": "maybe"}, {"all": False, "included": "3"}, "all"])
+def test_malformed_selected_items_in_an_action_is_a_400_and_deletes_nothing(api, project, selected):
+    api.post(f"/api/projects/{project}/import", json=seed_tasks(2))
+    r = api.post(
+        f"/api/dm/actions?project={project}&id=delete_tasks",
+        json={"selectedItems": selected, "project": project},
+    )
+    assert r.status_code == 400 and "selectedItems" in r.json()["detail"]
+    assert api.get(f"/api/projects/{project}").json()["task_number"] == 2

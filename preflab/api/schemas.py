@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,9 +97,37 @@ class SnapshotIn(_In):
     title: str = ""
 
 
+class SelectedItems(_In):
+    """Data Manager selection: ``{"all": false, "included": [ids]}`` or ``{"all": true, "excluded": [ids]}``."""
+
+    all: bool = False
+    included: list[int] = []
+    excluded: list[int] = []
+
+
+class DmFilterItem(_In):
+    filter: str
+    operator: str
+    value: Any = None
+    type: str | None = None
+
+
+class DmFilters(_In):
+    conjunction: Literal["and", "or"] = "and"
+    items: list[DmFilterItem] = []
+
+
+class DmQuery(_In):
+    """The Data Manager ``query`` JSON the SDKs send with task listings."""
+
+    filters: DmFilters | None = None
+    ordering: list[str] | None = None
+    selectedItems: SelectedItems = SelectedItems(all=True)
+
+
 class DmAction(_In):
     project: int | None = None
-    selectedItems: dict = {"all": False, "included": []}
+    selectedItems: SelectedItems = SelectedItems()
 
 
 class PredictionIn(_In):

@@ -2,18 +2,25 @@
 
 import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import ValidationError
 
 from ...store import tasks as task_store
 from ...store.tasks import TaskFilter
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
 from ..params import flag, integer
-from ..schemas import DmAction, TaskPatch
+from ..schemas import DmAction, DmQuery, TaskPatch
 from ..taskviews import task_payload, task_payloads, visible_task
 
 router = APIRouter(tags=["tasks"])
 
 COMPLETED_FILTER = "filter:tasks:completed_at"
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "query"
+    return f"{where}: {error['msg']}"
 
 
 def _filter(request: Request) -> TaskFilter:
@@ -25,21 +32,20 @@ def _filter(request: Request) -> TaskFilter:
     raw = params.get("query")
     if raw:
         try:
-            query = orjson.loads(raw)
+            query = DmQuery.model_validate(orjson.loads(raw))
         except orjson.JSONDecodeError:
             raise HTTPException(400, "query parameter query: not valid JSON") from None
-        for item in (query.get("filters") or {}).get("items") or []:
-            if item.get("filter") != COMPLETED_FILTER or item.get("operator") != "empty":
-                raise HTTPException(
-                    400, f"unsupported Data Manager filter: {item.get('filter')} {item.get('operator')}"
-                )
-            result.labeled = not item.get("value")
-        selected = query.get("selectedItems") or {"all": True, "excluded": []}
-        if selected.get("all", True):
-            result.excluded = selected.get("excluded") or []
+        except ValidationError as exc:
+            raise HTTPException(400, f"query parameter query: {_first_error(exc)}") from None
+        for item in query.filters.items if query.filters else ():
+            if item.filter != COMPLETED_FILTER or item.operator != "empty":
+                raise HTTPException(400, f"unsupported Data Manager filter: {item.filter} {item.operator}")
+            result.labeled = not item.value
+        if query.selectedItems.all:
+            result.excluded = query.selectedItems.excluded
         else:
-            result.ids = selected.get("included") or []
-        for order in query.get("ordering") or []:
+            result.ids = query.selectedItems.included
+        for order in query.ordering or ():
             result.ordering = order.replace("tasks:", "")
     if flag(request, "only_annotated"):
         result.labeled = True
@@ -117,8 +123,8 @@ def dm_action(request: Request, body: DmAction, user: UserDep, store: StoreDep) 
     selected = body.selectedItems
     with store.write() as conn:
         project_for(conn, user, project_id, manage=True)
-        if selected.get("all"):
-            count = task_store.delete_many(conn, project_id, None, selected.get("excluded") or [])
+        if selected.all:
+            count = task_store.delete_many(conn, project_id, None, selected.excluded)
         else:
-            count = task_store.delete_many(conn, project_id, selected.get("included") or [])
+            count = task_store.delete_many(conn, project_id, selected.included)
     return JSONResponse({"processed_items": count, "reload": count > 0, "detail": f"Deleted {count} tasks"})
