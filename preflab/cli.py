@@ -395,5 +395,14 @@ def export_command(project_id: int, fmt: str, all_tasks: bool, output: Path | No
     click.echo(f"Wrote {output}", err=True)
 
 
+def _register_train() -> None:
+    from .train.cli import register  # train, evaluate, score, model import-gguf (torch loads lazily)
+
+    register(cli)
+
+
+_register_train()
+
+
 def main():
     cli()

@@ -1,0 +1,230 @@
+"""``preflab train``, ``evaluate``, ``score`` and ``model import-gguf``: thin click wrappers over
+the library functions. torch and friends load inside the commands, so ``preflab --help`` stays
+fast; without the ``train`` extra the commands say how to install it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .config import TrainConfig
+
+_HELP = TrainConfig.help()
+EXTRA_HINT = "the training commands need the train extra: pip install 'preflab[train]'"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _need_extra() -> None:
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "trl", "datasets") if importlib.util.find_spec(m) is None]
+    if missing:
+        _fail(f"{EXTRA_HINT} (missing: {', '.join(missing)})")
+
+
+def _data_dir(f):
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="PREFLAB_DATA_DIR",
+        default="preflab-data",
+        show_default=True,
+        help="Data folder (SQLite database, export snapshots). Env: PREFLAB_DATA_DIR.",
+    )(f)
+
+
+def _open_store(data_dir: Path):
+    from ..config import Settings
+    from ..instance import open_store
+
+    return open_store(Settings(data_dir=data_dir))
+
+
+def load_source(source: str, data_dir: Path):
+    """Pairs from a PREFERENCE_JSONL file, or from ``project:ID`` (the project's votes aggregated
+    with the export's defaults)."""
+    from .data import DataError, from_rows, read_jsonl
+
+    if not source.startswith("project:"):
+        return read_jsonl(source)
+    try:
+        project_id = int(source.split(":", 1)[1])
+    except ValueError:
+        raise DataError(f"{source!r}: write project:ID with a numeric project id") from None
+    import orjson
+
+    from .. import exports
+
+    try:
+        fmt = exports.check_format("PREFERENCE_JSONL")
+    except exports.ExportFailed:
+        raise DataError(
+            "this preflab cannot read project:ID yet (it has no PREFERENCE_JSONL export); "
+            f"export the project's preferences to a JSONL file and pass that file: {source}"
+        ) from None
+    store = _open_store(data_dir)
+    from ..store import projects as project_store
+
+    with store.read() as conn:
+        if project_store.get(conn, project_id) is None:
+            raise DataError(f"there is no project {project_id}")
+    text = b"".join(exports.stream(store, project_id, fmt))
+    rows = [(f"project {project_id} row {i}", orjson.loads(line)) for i, line in enumerate(text.splitlines(), 1)]
+    return from_rows(rows)
+
+
+@click.command("train")
+@click.argument("source")
+@click.option("--model", "model", required=True, help=_HELP["model"])
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help=_HELP["output_dir"])
+@click.option("--epochs", type=float, default=1.0, show_default=True, help=_HELP["epochs"])
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help=_HELP["batch_size"])
+@click.option("--max-length", type=click.IntRange(16), default=512, show_default=True, help=_HELP["max_length"])
+@click.option("--lr", "learning_rate", type=float, default=None, help=_HELP["learning_rate"])
+@click.option(
+    "--eval-fraction", type=click.FloatRange(0, 0.9), default=0.1, show_default=True, help=_HELP["eval_fraction"]
+)
+@click.option("--seed", type=int, default=42, show_default=True, help=_HELP["seed"])
+@click.option("--max-steps", type=int, default=-1, show_default=True, help=_HELP["max_steps"])
+@click.option(
+    "--gradient-accumulation-steps", type=click.IntRange(1), default=1, show_default=True,
+    help=_HELP["gradient_accumulation_steps"],
+)
+@click.option(
+    "--gradient-checkpointing", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+    help=_HELP["gradient_checkpointing"],
+)
+@click.option(
+    "--precision", type=click.Choice(["auto", "bf16", "fp16", "fp32"]), default="auto", show_default=True,
+    help=_HELP["precision"],
+)
+@click.option("--save-steps", type=click.IntRange(1), default=200, show_default=True, help=_HELP["save_steps"])
+@click.option("--resume/--no-resume", default=True, show_default=True, help=_HELP["resume"])
+@click.option("--trl-defaults", is_flag=True, help=_HELP["trl_defaults"])
+@_data_dir
+def train_command(source: str, data_dir: Path, **options):
+    """Train a Bradley–Terry reward model on preference pairs.
+
+    SOURCE is a PREFERENCE_JSONL file ({"prompt", "chosen", "rejected"} rows, text or chat
+    messages, optional "margin" and "agreement") or project:ID. Train and eval are split by
+    prompt. Writes the model and tokenizer (loadable with
+    AutoModelForSequenceClassification.from_pretrained(DIR)), DIR/README.md and DIR/metrics.json.
+    A rerun with the same -o resumes from the last checkpoint. Several GPUs:
+    accelerate launch -m preflab train SOURCE ...
+    """
+    _need_extra()
+    from .data import DataError
+    from .model import ModelError
+    from .trainer import train
+
+    config = TrainConfig(**options)
+    try:
+        loaded = load_source(source, data_dir)
+        metrics = train(config, loaded, source=source)
+    except (DataError, ModelError) as exc:
+        _fail(str(exc))
+    if not metrics:  # not the main process of a distributed run
+        return
+    acc, base = metrics["eval_accuracy"], metrics["length_baseline_accuracy"]
+    click.echo(
+        f"Trained on {metrics['train_pairs']} pairs in {metrics['train_seconds']:.0f}s "
+        f"({metrics['pairs_per_second']} pairs/s); held-out accuracy "
+        + (f"{100 * acc:.1f}% on {metrics['eval_pairs']} pairs (length baseline {100 * base:.1f}%)" if acc is not None else "n/a (no held-out pairs)")
+    )
+    click.echo(f"Wrote {config.output_dir}")
+
+
+@click.command("evaluate")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass.")
+def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
+    """Evaluate a reward model on a PREFERENCE_JSONL file.
+
+    Prints pairwise accuracy with a 95% interval, accuracy by labeler agreement, calibration
+    (confidence vs. observed win rate), the length baseline and chance.
+    """
+    _need_extra()
+    import json
+
+    from .data import DataError, read_jsonl
+    from .evaluate import evaluate_dir, format_report
+    from .model import ModelError
+
+    try:
+        report = evaluate_dir(model_dir, read_jsonl(data).pairs, batch_size=batch_size)
+    except (DataError, ModelError) as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@click.command("score")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--project", "project_id", type=int, required=True, help="Project whose tasks to score.")
+@click.option(
+    "--model-version", default=None,
+    help="Name stored with each prediction; default: the model folder's name. A rerun with the same "
+    "name replaces that version's predictions.",
+)
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass.")
+@_data_dir
+def score_command(model_dir: str, project_id: int, model_version: str | None, batch_size: int, data_dir: Path):
+    """Score both answers of every task of a project and store a prediction per task.
+
+    Each prediction is a Pairwise result for the answer the model prefers, with score = the
+    model's confidence (0.5: unsure, 1: certain). With the project's sampling set to
+    "Uncertainty sampling", /next then hands out the least certain tasks first.
+    """
+    _need_extra()
+    from .model import ModelError
+    from .score import ScoreError, score_project
+
+    store = _open_store(data_dir)
+    try:
+        result = score_project(
+            store, project_id, model_dir, model_version=model_version or Path(model_dir).resolve().name,
+            batch_size=batch_size,
+        )
+    except (ScoreError, ModelError) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Scored {result.scored} tasks of project {project_id} as {result.model_version!r} "
+        f"({result.skipped} skipped) in {result.seconds:.1f}s"
+    )
+
+
+@click.group("model")
+def model_group():
+    """Prepare models for training."""
+
+
+@model_group.command("import-gguf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the checkpoint to.")
+def import_gguf_command(file: str, output_dir: str):
+    """De-quantize a GGUF model file into a normal Hugging Face checkpoint folder.
+
+    TRL cannot train a quantized load; the folder this writes (safetensors in full precision, with
+    the tokenizer) can be passed to preflab train --model.
+    """
+    _need_extra()
+    from .gguf import GGUFError, import_gguf
+
+    try:
+        info = import_gguf(file, output_dir)
+    except GGUFError as exc:
+        _fail(str(exc))
+    click.echo(f"Wrote {output_dir} ({info['architecture']}, {info['parameters']:,} parameters)")
+
+
+def register(cli: click.Group) -> None:
+    """Add the training commands to the ``preflab`` group."""
+    for command in (train_command, evaluate_command, score_command, model_group):
+        cli.add_command(command)

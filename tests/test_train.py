@@ -1,0 +1,215 @@
+"""Reward-model training on tiny models built from a config (no download, seconds on CPU)."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("trl")
+
+from click.testing import CliRunner  # noqa: E402
+
+from preflab.cli import cli  # noqa: E402
+from preflab.train import TrainConfig, from_rows, read_jsonl, train  # noqa: E402
+from preflab.train.evaluate import evaluate_dir  # noqa: E402
+from preflab.train.model import Encoder, load_tokenizer  # noqa: E402
+
+WORDS = "the answer is good evil what how why of to a capital paris london cat dog".split()
+
+
+def make_tiny_bert(folder):
+    """A 2-layer BERT with a word-level vocabulary, saved as a local checkpoint."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *map(str, range(40))]
+    BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def make_tiny_llama(folder):
+    """A 2-layer Llama-shape decoder with a word-level tokenizer that has EOS and no SEP."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    vocab = ["<pad>", "<unk>", "<eos>", *WORDS, *map(str, range(40))]
+    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    PreTrainedTokenizerFast(
+        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>"
+    ).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128,
+        pad_token_id=0, eos_token_id=2, bos_token_id=None,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def toy_rows(n: int, offset: int = 0) -> list[dict]:
+    """Separable pairs of equal length: the chosen answer says "good", the rejected "evil"."""
+    return [
+        {
+            "prompt": f"what is {i % 40} of {(i * 7) % 40}",
+            "chosen": f"the answer is good {(i * 3) % 40}",
+            "rejected": f"the answer is evil {(i * 3) % 40}",
+            "agreement": 1.0 if i % 3 else 0.67,
+            **({"margin": 0.5} if i % 2 else {}),
+        }
+        for i in range(offset, offset + n)
+    ]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_bert):
+    """One training run shared by the tests that read its outputs."""
+    out = tmp_path_factory.mktemp("rm")
+    config = TrainConfig(
+        model=str(tiny_bert), output_dir=str(out), epochs=4, batch_size=16, learning_rate=2e-3,
+        eval_fraction=0.2, logging_steps=2, max_length=64,
+    )
+    metrics = train(config, from_rows(toy_rows(160)), source="toy")
+    return out, metrics
+
+
+def test_encoder_uses_sep_for_tokenizers_without_eos_and_keeps_the_answer(tiny_bert):
+    tok = load_tokenizer(tiny_bert)
+    assert tok.eos_token == "[SEP]" and tok.pad_token == "[PAD]"
+    enc = Encoder(tok, max_length=16)
+    ids = enc.ids("what is capital of paris", "the answer is good")
+    assert tok.convert_ids_to_tokens(ids) == [
+        "[CLS]", "what", "is", "capital", "of", "paris", "[SEP]", "the", "answer", "is", "good", "[SEP]"
+    ]
+    long_prompt = " ".join(["cat"] * 40) + " why"
+    tokens = tok.convert_ids_to_tokens(enc.ids(long_prompt, "the answer is good"))
+    # the answer stays whole; the prompt keeps its end
+    assert tokens == ["[CLS]", *["cat"] * 8, "why", "[SEP]", "the", "answer", "is", "good", "[SEP]"]
+
+
+def test_training_lowers_the_loss_and_writes_a_loadable_model(trained):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    out, metrics = trained
+    # an untrained head: log 2 ≈ 0.69, more where a margin of 0.5 asks for a gap
+    assert metrics["first_loss"] > 0.6
+    assert metrics["final_loss"] < 0.5 * metrics["first_loss"]
+    saved = json.loads((out / "metrics.json").read_text())
+    for key in ("train_pairs", "eval_pairs", "eval_accuracy", "length_baseline_accuracy", "seconds"):
+        assert saved[key] == metrics[key]
+    assert saved["train_pairs"] + saved["eval_pairs"] == 160 and saved["eval_pairs"] > 0
+    assert saved["eval_accuracy"] == 1.0 and saved["length_baseline_accuracy"] == 0.5
+    assert saved["settings"]["gradient_checkpointing"] is False  # small model on CPU
+    assert not (out / "checkpoints").exists()
+    card = (out / "README.md").read_text()
+    assert "Bradley–Terry" in card and f"{saved['train_pairs']} training pairs" in card
+
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    tok = AutoTokenizer.from_pretrained(out)
+    assert model.config.num_labels == 1
+    enc = Encoder(tok, 64)
+    good = enc.ids("what is 3 of 4", "the answer is good 9")
+    evil = enc.ids("what is 3 of 4", "the answer is evil 9")
+    with torch.no_grad():
+        r = model(input_ids=torch.tensor([good, evil])).logits.view(-1)
+    assert r[0] > r[1]
+
+
+def test_evaluate_beats_chance_on_a_separable_set(trained, tmp_path):
+    out, _ = trained
+    data = write_jsonl(tmp_path / "held.jsonl", toy_rows(60, offset=500))
+    report = evaluate_dir(out, read_jsonl(data).pairs)
+    assert report["pairs"] == 60
+    assert report["accuracy"] > 0.95 and report["ci_low"] > 0.5
+    assert report["length_baseline"] == 0.5 and report["chance"] == 0.5
+    assert set(report["by_agreement"]) == {"unanimous", "split"}
+    assert sum(b["pairs"] for b in report["calibration"]) == 60
+
+    result = CliRunner().invoke(cli, ["evaluate", str(out), str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed["accuracy"] == report["accuracy"]
+    assert {"pairs", "accuracy", "ci_low", "ci_high", "length_baseline", "by_agreement", "calibration"} <= set(printed)
+    text = CliRunner().invoke(cli, ["evaluate", str(out), str(data)])
+    assert "length baseline" in text.output and "calibration" in text.output
+
+
+def test_train_command_resumes_from_its_checkpoint(tiny_bert, tmp_path):
+    from transformers import TrainerCallback
+
+    class Interrupt(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            raise KeyboardInterrupt
+
+    data = write_jsonl(tmp_path / "prefs.jsonl", toy_rows(48))
+    out = tmp_path / "rm"
+    config = TrainConfig(
+        model=str(tiny_bert), output_dir=str(out), batch_size=8, max_steps=6, save_steps=3,
+        eval_fraction=0.2, max_length=64,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        train(config, read_jsonl(data), callbacks=[Interrupt()])
+    assert (out / "checkpoints" / "checkpoint-3").is_dir()
+
+    args = ["train", str(data), "--model", str(tiny_bert), "-o", str(out), "--batch-size", "8",
+            "--max-steps", "6", "--save-steps", "3", "--eval-fraction", "0.2", "--max-length", "64"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "held-out accuracy" in result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["resumed_from"] == "checkpoint-3" and metrics["steps"] == 6
+
+
+def test_margin_reaches_the_loss(tiny_bert):
+    from preflab.train.trainer import _dataset
+
+    enc = Encoder(load_tokenizer(tiny_bert), 64)
+    ds = _dataset(from_rows(toy_rows(4)).pairs, enc, use_margin=True)
+    assert ds["margin"] == [0.0, 0.5, 0.0, 0.5]
+    assert "margin" not in _dataset(from_rows(toy_rows(4)).pairs, enc, use_margin=False).column_names
+
+
+def test_decoder_models_train_and_end_with_eos(tmp_path):
+    folder = make_tiny_llama(tmp_path / "tiny-llama")
+    tok = load_tokenizer(folder)
+    ids = Encoder(tok, 32).ids("what is 3", "the answer is good")
+    assert tok.convert_ids_to_tokens(ids) == ["what", "is", "3", "the", "answer", "is", "good", "<eos>"]
+    metrics = train(
+        TrainConfig(model=str(folder), output_dir=str(tmp_path / "rm"), max_steps=3, batch_size=8,
+                    eval_fraction=0.2, max_length=32),
+        from_rows(toy_rows(40)),
+    )
+    assert metrics["steps"] == 3 and metrics["eval_pairs"] > 0
+
+
+def test_a_missing_model_folder_is_a_clear_error(tmp_path):
+    data = write_jsonl(tmp_path / "p.jsonl", toy_rows(4))
+    result = CliRunner().invoke(cli, ["train", str(data), "--model", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "Error:" in result.output
+
+
+def test_project_source_without_export_support_is_a_clear_error_or_works(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["train", "project:x", "--model", "m", "-o", str(tmp_path / "o"), "--data-dir", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 1 and "project:ID" in result.output
