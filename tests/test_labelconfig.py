@@ -79,3 +79,21 @@ def test_entities_and_dtds_are_refused():
 def test_missing_keys():
     config = parse(PAIRWISE)
     assert config.missing_keys({"prompt": "p", "answer1": "a"}) == ["answer2"]
+
+
+def test_deeply_nested_or_huge_configs_are_refused():
+    deep = "<View>" * 5000 + "</View>" * 5000
+    with pytest.raises(LabelConfigError, match="nested too deeply: more than 64 levels"):
+        parse(deep)
+    fine = "<View>" * 64 + "</View>" * 64
+    assert parse(fine).controls == {}
+    huge = "<View>" + '<Header value="x"/>' * 20000 + "</View>"
+    with pytest.raises(LabelConfigError, match="too large"):
+        parse(huge)
+
+
+def test_a_deep_config_is_a_400_and_creates_nothing(api):
+    before = api.get("/api/projects").json()["count"]
+    r = api.post("/api/projects", json={"title": "deep", "label_config": "<View>" * 5000 + "</View>" * 5000})
+    assert r.status_code == 400 and "nested too deeply" in r.json()["validation_errors"]["label_config"][0]
+    assert api.get("/api/projects").json()["count"] == before

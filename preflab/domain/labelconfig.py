@@ -42,6 +42,11 @@ VISUAL_TAGS = frozenset(
 )
 KNOWN_TAGS = OBJECT_TAGS | CONTROL_TAGS | VISUAL_TAGS
 
+#: Limits that keep a hostile config from costing the server or the labeling page much: Label
+#: Studio's own templates are a few KiB deep and a dozen tags deep.
+MAX_CONFIG_CHARS = 256 * 1024
+MAX_DEPTH = 64
+
 _VARIABLE = re.compile(r"\$([A-Za-z_][\w.]*)")
 _SAMPLE_COMMENT = re.compile(r"<!--\s*(\{.*?\})\s*-->", re.DOTALL)
 
@@ -149,6 +154,10 @@ def parse(xml: str) -> LabelConfig:
     is only ever replaced, never changed in place."""
     if not isinstance(xml, str) or not xml.strip():
         raise LabelConfigError("label_config is empty")
+    if len(xml) > MAX_CONFIG_CHARS:
+        raise LabelConfigError(
+            f"label_config is too large: {len(xml)} characters (at most {MAX_CONFIG_CHARS})"
+        )
     try:
         root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -160,6 +169,7 @@ def parse(xml: str) -> LabelConfig:
         ) from None
     if root.tag != "View":
         raise LabelConfigError(f"label_config: the root tag must be <View>, not <{root.tag}>")
+    _check_depth(root)
 
     objects: dict[str, ObjectTag] = {}
     controls: dict[str, ControlTag] = {}
@@ -195,6 +205,15 @@ def parse(xml: str) -> LabelConfig:
                 f'<Pairwise name="{control.name}"> needs exactly two names in toName, got {len(control.to_name)}'
             )
     return LabelConfig(xml=xml, root=root, objects=objects, controls=controls)
+
+
+def _check_depth(root: Element) -> None:
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return
+    raise LabelConfigError(f"label_config is nested too deeply: more than {MAX_DEPTH} levels of tags")
 
 
 def _control(element: Element) -> ControlTag:
