@@ -61,20 +61,26 @@ def start(data_dir: Path, host: str, port: int):
     """Set up (on first run) and start preflab.
 
     The first run creates the data folder with a SQLite database, an owner account with a
-    generated password and API token (printed once), and a demo project with sample tasks.
-    Later runs reuse the same data.
+    generated password and API token, and a demo project with sample tasks. The login is
+    written to a file only you can read and, on a terminal, printed once; it never goes to
+    a log that collects the output. Later runs reuse the same data.
     """
-    from .instance import first_start
+    from .instance import first_start, save_credentials
 
     store = _store(data_dir)
     credentials = first_start(store)
     url = f"http://{host}:{port}"
     click.echo(f"preflab data: {data_dir.resolve()}")
     if credentials:
-        click.echo("Created the owner account (shown once; keep it):")
-        click.echo(f"  email:     {credentials.email}")
-        click.echo(f"  password:  {credentials.password}")
-        click.echo(f"  API token: {credentials.token}")
+        path = save_credentials(credentials, data_dir)
+        if sys.stdout.isatty():
+            click.echo("Created the owner account (shown once; keep it):")
+            click.echo(f"  email:     {credentials.email}")
+            click.echo(f"  password:  {credentials.password}")
+            click.echo(f"  API token: {credentials.token}")
+        else:
+            click.echo(f"Created the owner account {credentials.email}.")
+        click.echo(f"Its password and API token are in {path} (readable only by you; delete it once kept).")
         click.echo("A demo project with sample tasks is ready.")
     else:
         click.echo(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import gallery
 from .config import Settings
@@ -21,6 +23,18 @@ class Credentials:
     email: str
     password: str
     token: str
+
+
+def save_credentials(credentials: Credentials, data_dir: Path) -> Path:
+    """Write the first owner's login to a file that only this user can read; returns its path."""
+    path = data_dir / "owner-credentials.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(
+            f"email: {credentials.email}\npassword: {credentials.password}\nAPI token: {credentials.token}\n"
+        )
+    return path
 
 
 def open_store(settings: Settings) -> Store:

@@ -1,5 +1,6 @@
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -127,8 +128,12 @@ def test_start_creates_admin_and_demo_then_reuses_them(tmp_path, settings):
     finally:
         first.terminate()
         output = first.communicate(timeout=10)[0]
-    token = re.search(r"API token: ([0-9a-f]{40})", output).group(1)
-    password = re.search(r"password:\s+(\S+)", output).group(1)
+    # stdout is a pipe here (as under a log collector): the secrets go to an owner-only file
+    saved = tmp_path / "data" / "owner-credentials.txt"
+    assert f"{saved}" in output and stat.S_IMODE(saved.stat().st_mode) == 0o600
+    token = re.search(r"API token: ([0-9a-f]{40})", saved.read_text()).group(1)
+    password = re.search(r"password:\s+(\S+)", saved.read_text()).group(1)
+    assert token not in output and password not in output
     assert f"http://127.0.0.1:{port}" in output and "admin@preflab.local" in output and len(password) >= 12
 
     second = start()
