@@ -4,9 +4,12 @@ rate-limited, a password change ends sessions, the last owner stays an owner."""
 import threading
 import time
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError
 
 from preflab.store import users as user_store
+from preflab.store.schema import users
 from tests.conftest import Api, make_user
 
 
@@ -82,3 +85,14 @@ def test_deactivating_a_user_ends_their_sessions(client, store, api):
     assert client.get("/api/current-user/session").status_code == 200
     assert api.patch(f"/api/users/{ann.id}", json={"is_active": False}).status_code == 200
     assert client.get("/api/current-user/session").status_code == 401
+
+
+def test_failed_queries_do_not_carry_their_bound_values(store, owner):
+    secret = "f" * 64
+    with pytest.raises(DBAPIError) as failed, store.write() as conn:
+        conn.execute(  # a duplicate email: the database refuses it
+            insert(users).values(
+                email=owner.email, role="owner", token_hash=secret, created_at="x", last_activity="x"
+            )
+        )
+    assert secret not in str(failed.value) and "hidden" in str(failed.value)
