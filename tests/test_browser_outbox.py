@@ -166,7 +166,7 @@ def test_a_refused_answer_is_shown_and_kept_for_download(page, live_server, api,
     page.keyboard.press("Enter")
     wait_for_task(page, tid)
     page.wait_for_selector("#unsaved:not([hidden])")
-    assert f"Task {tid}" in page.inner_text("#unsaved-list")
+    assert f"(id {tid})" in page.inner_text("#unsaved-list")
     assert "404" in page.inner_text("#unsaved-list")
     assert "1 not saved" in page.inner_text("#sync")
     shot(page, "labeling-unsaved")
@@ -181,7 +181,7 @@ def test_a_refused_answer_is_shown_and_kept_for_download(page, live_server, api,
 
     page.reload()  # kept across a reload, still not sent again by itself
     page.wait_for_selector("#unsaved:not([hidden])")
-    assert f"Task {tid}" in page.inner_text("#unsaved-list")
+    assert f"(id {tid})" in page.inner_text("#unsaved-list")
 
     page.on("dialog", lambda d: d.accept())
     page.click("#unsaved-discard")  # gone only when the labeler says so

@@ -17,6 +17,7 @@ const stage = document.getElementById("stage");
 const sync = document.getElementById("sync");
 const title = document.getElementById("task-title");
 const progressInfo = document.getElementById("progress-info");
+const dialog = document.getElementById("instructions");
 const draftKey = (taskId) => `preflab:draft:${userId}:${taskId}`;
 const tabId = uuid();
 const tabKey = (id) => `preflab:tab:${userId}:${projectId}:${id}`;
@@ -27,7 +28,8 @@ let configDoc;
 let current = null; // {task, iface, started, annotationId?, resume?}
 let prefetched = null; // Promise of the next task (null when none is left, undefined when it failed)
 let prefetchedId = null;
-let done = 0;
+let mine = 0; // answers (not skips) this labeler has submitted in this project
+let left = null; // tasks still open for this labeler (an estimate from the project's counters)
 const history = []; // {task, key, annotationId} of this session, newest last
 const outbox = new Outbox(userId);
 let blocked = null; // "login" | "other-user": saving waits until this labeler is logged in again
@@ -144,26 +146,87 @@ async function nextTask() {
 function show(task, { annotation = null, resume = null } = {}) {
   if (!task) {
     current = null;
+    left = 0;
     stage.shadowRoot?.replaceChildren();
+    delete stage.dataset.task;
+    root.classList.add("finished");
     document.getElementById("done").hidden = false;
     title.textContent = "No tasks left";
+    document.getElementById("task-id").textContent = "";
+    showProgress();
+    announce();
     return;
   }
+  root.classList.remove("finished");
   document.getElementById("done").hidden = true;
   const swap = project.randomize_order && !annotation?.shown_order
     ? coinFlip(`${userId}:${task.id}`)
     : Boolean(annotation?.shown_order && annotation.shown_order[0] !== pairNames()[0]);
-  const iface = render(configDoc, task.data, stage, { swap, onChange: () => saveDraft() });
+  const iface = render(configDoc, task.data, stage, {
+    swap,
+    fit: true,
+    onChange: () => {
+      saveDraft();
+      showPick();
+    },
+  });
   const draft = JSON.parse(localStorage.getItem(draftKey(task.id)) || "null");
   if (draft) iface.load(draft);
   else if (annotation) iface.load(annotation.result);
   current = { task, iface, started: performance.now(), annotationId: annotation?.id || null, resume };
-  title.textContent = annotation ? `Editing your answer to task ${task.id}` : `Task ${task.id}`;
-  progressInfo.textContent = `${done} labeled this session`;
+  const number = task.inner_id ?? task.id; // numbered within the project, as labelers count
+  title.textContent = annotation ? `Editing your answer to task ${number}` : `Task ${number}`;
+  document.getElementById("task-id").textContent = `id ${task.id}`;
+  showProgress();
+  showPick();
   announce();
   document.getElementById("skip").hidden = !project.show_skip_button || Boolean(annotation);
   stage.dataset.task = task.id;
   stage.dispatchEvent(new CustomEvent("preflab:shown", { bubbles: true, detail: { task: task.id } }));
+}
+
+// "12 of 500 · 38 left for you": answers submitted (skips not counted), tasks in the project,
+// tasks still open for this labeler.
+function showProgress() {
+  const parts = [`${mine} of ${project.task_number} answered`];
+  if (left !== null) parts.push(`${left} left for you`);
+  progressInfo.textContent = parts.join(" · ");
+}
+
+function showPick() {
+  const box = document.getElementById("pick-state");
+  if (!current) return;
+  const position = current.iface.picked();
+  if (current.iface.shownOrder) {
+    box.textContent = position === null ? "No answer picked: press 1 or 2" : `Picked: answer ${position + 1}`;
+    box.className = position === null ? "pick-state" : "pick-state picked";
+  } else {
+    const answered = current.iface.result().length > 0;
+    box.textContent = answered ? "Answered" : "Not answered yet";
+    box.className = answered ? "pick-state picked" : "pick-state";
+  }
+}
+
+// Where the counters start: this labeler's answers so far (from the server and from answers still
+// on their way) and an estimate of the tasks left for them.
+async function loadProgress() {
+  const all = project.my_annotations_number || 0;
+  let skips = 0;
+  if (all) {
+    try {
+      const rows = await api(`/api/projects/${projectId}/history?limit=${all}`);
+      skips = rows.filter((r) => r.was_cancelled).length;
+    } catch (_) {
+      /* counters are a convenience */
+    }
+  }
+  const queued = outbox.waiting().filter((e) => e.project === projectId && !e.annotation);
+  mine = all - skips + queued.filter((e) => !e.body.was_cancelled).length;
+  const open = Math.max(0, project.task_number - project.finished_task_number);
+  // with one annotation per task, the tasks this labeler answered are finished and only their
+  // skips stay open; with overlap, every task they touched may still be open
+  const touched = (project.maximum_annotations || 1) <= 1 ? skips : all;
+  left = Math.max(0, open - touched - queued.length);
 }
 
 function pairNames() {
@@ -201,7 +264,7 @@ function submit({ skip = false } = {}) {
     task: current.task.id,
     annotation: current.annotationId,
     body,
-    label: `Task ${current.task.id}`,
+    label: `Task ${current.task.inner_id ?? current.task.id} (id ${current.task.id})`,
   });
   if (outbox.get(entry) && !localStorage.getItem(outbox.keyOf(entry))) {
     toast("The browser's storage is full: keep this tab open until your answers are saved.", "error");
@@ -209,7 +272,8 @@ function submit({ skip = false } = {}) {
   localStorage.removeItem(draftKey(current.task.id));
   if (!current.annotationId) {
     history.push({ task: current.task, key: entry.unique_id });
-    if (!skip) done += 1;
+    if (!skip) mine += 1;
+    if (left) left -= 1;
   }
   showSync();
   advance(current.resume);
@@ -282,7 +346,7 @@ async function drain() {
         }
         const fresh = outbox.get(entry);
         if (fresh) outbox.put({ ...fresh, error: { status: err.status, message: err.message, at: Date.now() } });
-        toast(`${entry.label || `Task ${entry.task}`} was not saved: ${err.message}. The answer is kept: see "not saved" below.`, "error");
+        toast(`${entry.label || `Task ${entry.task}`} was not saved: ${err.message.replace(/\.+$/, "")}. The answer is kept (see the top of the page).`, "error");
         showSync();
         continue;
       }
@@ -364,7 +428,7 @@ async function back() {
   if (!target.annotationId && target.key) {
     await Promise.race([flush(), sleep(3000)]);
     const entry = outbox.find(target.key);
-    if (entry?.error) return toast("That answer was not saved: see the answers not saved below.", "error");
+    if (entry?.error) return toast("That answer was not saved: see the answers not saved at the top.", "error");
     if (entry) return toast("That answer is still being saved; try again in a moment.");
   }
   const task = await api(`/api/tasks/${target.task.id}`);
@@ -379,6 +443,7 @@ async function back() {
 }
 
 function onKey(event) {
+  if (dialog.open) return; // the instructions are open: their own keys (Enter, Esc) close them
   const typing = event.target.closest?.("textarea, input, select") || event.composedPath().some((n) => n.tagName === "TEXTAREA");
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey || !typing)) {
     event.preventDefault();
@@ -410,6 +475,20 @@ function onKey(event) {
     case "Backspace":
       event.preventDefault();
       return back();
+    case "d":
+    case "D": {
+      const on = current.iface.toggleDiff();
+      if (on === null) toast("Differences are shown between two text answers only.");
+      return;
+    }
+    case "p":
+    case "P":
+      current.iface.togglePrompt();
+      return;
+    case "i":
+    case "I":
+      if (project.show_instruction && project.expert_instruction) dialog.showModal();
+      return;
   }
 }
 
@@ -417,9 +496,10 @@ async function start() {
   project = await api(`/api/projects/${projectId}`);
   configDoc = parseConfig(project.label_config);
   if (project.show_instruction && project.expert_instruction) {
-    const box = document.getElementById("instructions");
-    box.append(el("h2", { text: "Instructions" }), el("p", { text: project.expert_instruction }));
-    box.hidden = false;
+    // shown before the first task, and again with the I key
+    document.getElementById("instructions-text").textContent = project.expert_instruction;
+    document.getElementById("instructions-key").hidden = false;
+    dialog.showModal();
   }
   document.getElementById("submit").addEventListener("click", () => submit());
   document.getElementById("skip").addEventListener("click", () => submit({ skip: true }));
@@ -427,6 +507,7 @@ async function start() {
   document.getElementById("back").addEventListener("click", () => back());
   document.addEventListener("keydown", onKey);
   setupOutbox();
+  await loadProgress();
   show(await nextTask());
   prefetch();
 }

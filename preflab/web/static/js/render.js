@@ -78,7 +78,12 @@ function node(tag, className, text) {
 //   shownOrder          Pairwise: the toName names in the order they are displayed
 //   selectShown(i)      Pairwise: toggle the answer displayed at position i (0 or 1)
 //   undo()              go back one change
-export function render(xml, data, host, { swap = false, readOnly = false, onChange = () => {} } = {}) {
+//   picked()            Pairwise: the displayed position (0 or 1) of the chosen answer, or null
+//   toggleDiff()        Pairwise of two texts: mark the words that differ between them (or unmark)
+//   togglePrompt()      show a long prompt whole, or clamp it again
+// With `fit`, the labeling area fills its host: the two answers side by side, each scrolling on
+// its own, and long texts outside them (the prompt) clamped, to be opened on demand.
+export function render(xml, data, host, { swap = false, readOnly = false, fit = false, onChange = () => {} } = {}) {
   const doc = typeof xml === "string" ? parseConfig(xml) : xml;
   const root = host.shadowRoot || host.attachShadow({ mode: "open" });
   root.replaceChildren();
@@ -86,7 +91,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
   base.rel = "stylesheet";
   base.href = STAGE_CSS;
   root.append(base);
-  const container = node("div", "pf-root");
+  const container = node("div", fit ? "pf-root pf-fit" : "pf-root");
   root.append(container);
 
   const objects = {};
@@ -113,9 +118,10 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
       } else if (tag === "Header") {
         parent.append(node("h3", "pf-header", asText(resolve(attr("value"), data))));
       } else if (tag === "Text" || tag === "HyperText" || tag === "Markdown") {
-        const div = node("div", "lsf-object pf-text", asText(resolve(attr("value"), data)));
+        const text = asText(resolve(attr("value"), data));
+        const div = node("div", "lsf-object pf-text", text);
         div.dataset.name = attr("name");
-        objects[attr("name")] = { el: div };
+        objects[attr("name")] = { el: div, text };
         parent.append(div);
       } else if (tag === "Paragraphs") {
         const div = node("div", "lsf-object pf-paragraphs");
@@ -288,6 +294,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
       swapNodes(a.el, b.el);
       control.shownOrder = [names[1], names[0]];
     }
+    if (a && b) control.layout = layoutPair(a.el, b.el, container);
     const boxes = { left: a?.el, right: b?.el };
     const original = { left: a?.el.style.cssText || "", right: b?.el.style.cssText || "" };
     const paint = () => {
@@ -317,6 +324,8 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
       value: () => (selected ? { selected } : null),
       set: (v) => { selected = v?.selected === "left" || v?.selected === "right" ? v.selected : null; paint(); },
       selectShown: (position) => toggle(control.shownOrder[position] === names[0] ? "left" : "right"),
+      picked: () => (selected ? control.shownOrder.indexOf(names[selected === "left" ? 0 : 1]) : null),
+      texts: a && b && "text" in a && "text" in b ? [a, b] : null,
     });
   }
 
@@ -328,6 +337,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
     if (control.tag === "Pairwise") pairwise(control);
     if (control.tag === "Ranker") ranker(control);
   }
+  const clamped = fit ? clampLongTexts(container, objects) : [];
   if (sheets.length) {
     try {
       const sheet = new CSSStyleSheet();
@@ -344,10 +354,38 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
   history.push(snapshot());
 
   const pair = controls.find((c) => c.tag === "Pairwise");
+  let diffing = false;
   return {
     controls,
     shownOrder: pair ? pair.shownOrder : null,
     selectShown: (position) => pair && !readOnly && pair.selectShown(position),
+    picked: () => (pair ? pair.picked() : null),
+    hasLongText: clamped.length > 0,
+    toggleDiff() {
+      if (!pair?.texts) return null;
+      diffing = !diffing;
+      const [x, y] = pair.texts;
+      if (diffing) {
+        const [marksX, marksY] = wordDiff(x.text, y.text);
+        x.el.replaceChildren(...marksX);
+        y.el.replaceChildren(...marksY);
+      } else {
+        x.el.textContent = x.text;
+        y.el.textContent = y.text;
+      }
+      container.classList.toggle("pf-diffing", diffing);
+      return diffing;
+    },
+    togglePrompt() {
+      if (!clamped.length) return null;
+      const open = !clamped[0].box.classList.contains("pf-open");
+      for (const { box, button } of clamped) {
+        box.classList.toggle("pf-open", open);
+        button.textContent = open ? "Show less (P)" : "Show the whole text (P)";
+        button.setAttribute("aria-expanded", String(open));
+      }
+      return open;
+    },
     // run the config's hotkey for this key, if it has one
     hotkey(key) {
       const action = hotkeys[key.toLowerCase()];
@@ -381,6 +419,17 @@ export function render(xml, data, host, { swap = false, readOnly = false, onChan
 // Swap two elements' places in the page: the children of their nearest common ancestor that
 // contain them (e.g. the two answer boxes around two <Text> tags).
 function swapNodes(a, b) {
+  const found = branches(a, b);
+  if (!found) return;
+  const { ancestor, first, second: child } = found;
+  const marker = document.createComment("");
+  ancestor.replaceChild(marker, first);
+  ancestor.replaceChild(first, child);
+  ancestor.replaceChild(child, marker);
+}
+
+// The children of the nearest common ancestor of `a` and `b` that contain them.
+function branches(a, b) {
   const chain = [];
   for (let n = a; n; n = n.parentNode) chain.push(n);
   let child = b;
@@ -389,10 +438,138 @@ function swapNodes(a, b) {
     child = ancestor;
     ancestor = ancestor.parentNode;
   }
-  if (!ancestor) return;
-  const first = chain[chain.indexOf(ancestor) - 1];
-  const marker = document.createComment("");
-  ancestor.replaceChild(marker, first);
-  ancestor.replaceChild(first, child);
-  ancestor.replaceChild(child, marker);
+  if (!ancestor) return null;
+  return { ancestor, first: chain[chain.indexOf(ancestor) - 1], second: child };
+}
+
+// Put the two answers of a Pairwise side by side: their common container becomes the pair (or,
+// when they are neighbours among other things, a new wrapper around just them), each answer box
+// scrolls on its own, and the containers above the pair pass the height down to it.
+function layoutPair(a, b, container) {
+  const found = branches(a, b);
+  if (!found) return null;
+  let { ancestor, first, second } = found;
+  if (first.compareDocumentPosition(second) & Node.DOCUMENT_POSITION_PRECEDING) [first, second] = [second, first];
+  let pair = null;
+  const kids = [...ancestor.children];
+  if (kids.length === 2 && ancestor !== container) pair = ancestor;
+  else if (first.nextElementSibling === second) {
+    pair = document.createElement("div");
+    ancestor.insertBefore(pair, first);
+    pair.append(first, second);
+  }
+  for (const [box, key] of [[first, "1"], [second, "2"]]) {
+    box.classList.add("pf-answer");
+    box.dataset.key = key;
+  }
+  if (!pair) return null;
+  pair.classList.add("pf-pair");
+  for (let n = pair.parentNode; n && n !== container.parentNode; n = n.parentNode) {
+    if (n.classList) n.classList.add("pf-fill");
+  }
+  return pair;
+}
+
+// Long texts outside the answers (the prompt, mostly) are clamped to a few lines, with a button
+// to see them whole. Decided from the text itself, so that it costs no layout.
+function clampLongTexts(container, objects) {
+  const out = [];
+  for (const object of Object.values(objects)) {
+    if (!("text" in object) || object.el.closest(".pf-answer")) continue;
+    const lines = object.text.split("\n").length;
+    if (object.text.length < 600 && lines <= 6) continue;
+    object.el.classList.add("pf-clamp");
+    const button = node("button", "pf-more", "Show the whole text (P)");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    object.el.after(button);
+    const entry = { box: object.el, button };
+    button.addEventListener("click", (event) => {
+      event.stopPropagation();
+      const open = !object.el.classList.contains("pf-open");
+      object.el.classList.toggle("pf-open", open);
+      button.textContent = open ? "Show less (P)" : "Show the whole text (P)";
+      button.setAttribute("aria-expanded", String(open));
+    });
+    out.push(entry);
+  }
+  return out;
+}
+
+// Word-level differences between two texts: two lists of nodes (text, and <mark> around the
+// words the other text lacks). Common prefix and suffix are cut first (near duplicates are the
+// usual case); the middle is compared by longest common subsequence while that stays small, and
+// marked whole beyond it.
+export function wordDiff(left, right) {
+  const x = left.split(/(\s+)/).filter(Boolean);
+  const y = right.split(/(\s+)/).filter(Boolean);
+  const wx = [];
+  const wy = [];
+  x.forEach((t, i) => /\S/.test(t) && wx.push(i));
+  y.forEach((t, i) => /\S/.test(t) && wy.push(i));
+  const keepX = new Uint8Array(x.length).fill(1);
+  const keepY = new Uint8Array(y.length).fill(1);
+  let start = 0;
+  while (start < wx.length && start < wy.length && x[wx[start]] === y[wy[start]]) start++;
+  let endX = wx.length;
+  let endY = wy.length;
+  while (endX > start && endY > start && x[wx[endX - 1]] === y[wy[endY - 1]]) {
+    endX--;
+    endY--;
+  }
+  const n = endX - start;
+  const m = endY - start;
+  if (n && m && n * m <= 4_000_000) {
+    const width = m + 1;
+    const table = new Uint32Array((n + 1) * width);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        table[i * width + j] = x[wx[start + i]] === y[wy[start + j]]
+          ? table[(i + 1) * width + j + 1] + 1
+          : Math.max(table[(i + 1) * width + j], table[i * width + j + 1]);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && x[wx[start + i]] === y[wy[start + j]]) {
+        i++;
+        j++;
+      } else if (j >= m || (i < n && table[(i + 1) * width + j] >= table[i * width + j + 1])) {
+        keepX[wx[start + i++]] = 0;
+      } else {
+        keepY[wy[start + j++]] = 0;
+      }
+    }
+  } else {
+    for (let i = start; i < endX; i++) keepX[wx[i]] = 0;
+    for (let j = start; j < endY; j++) keepY[wy[j]] = 0;
+  }
+  return [marked(x, keepX), marked(y, keepY)];
+}
+
+function marked(tokens, keep) {
+  const out = [];
+  let plain = "";
+  let mark = null;
+  tokens.forEach((token, i) => {
+    const space = !/\S/.test(token);
+    // whitespace between two changed words stays inside one mark
+    const changed = space ? mark && keep[i + 1] === 0 : keep[i] === 0;
+    if (changed) {
+      if (!mark) {
+        if (plain) out.push(document.createTextNode(plain));
+        plain = "";
+        mark = node("mark", "pf-diff");
+      }
+      mark.textContent += token;
+    } else {
+      if (mark) out.push(mark);
+      mark = null;
+      plain += token;
+    }
+  });
+  if (mark) out.push(mark);
+  if (plain) out.push(document.createTextNode(plain));
+  return out;
 }
