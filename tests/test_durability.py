@@ -140,7 +140,7 @@ def test_an_import_killed_half_way_leaves_nothing_or_everything(server, store):
     for delay in (0.2, 0.6, 1.2):
         done = []
 
-        def upload():
+        def upload(done=done):
             try:
                 r = httpx.post(
                     f"{server.url}/api/projects/{project}/import",
