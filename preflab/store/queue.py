@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, exists, func, insert, sele
 from sqlalchemy.engine import RowMapping
 
 from .db import lock_project
-from .schema import annotations, task_locks, tasks
+from .schema import annotations, predictions, task_locks, tasks
 
 # Statements are built once; each call only binds values (this is the labeling hot path).
 _p = {name: bindparam(name) for name in ("project", "user", "now", "start", "maximum")}
@@ -58,6 +58,16 @@ _FIRST_OPEN = (
 _OPEN_RANGE = select(func.min(tasks.c.id), func.max(tasks.c.id)).where(
     tasks.c.project_id == _p["project"], tasks.c.is_labeled.is_(False)
 )
+# "Uncertainty sampling": the open task whose newest prediction has the lowest score (the model's
+# confidence, see preflab.train.score) first; tasks without a prediction after all scored ones.
+_NEWEST_SCORE = (
+    select(predictions.c.score)
+    .where(predictions.c.task_id == tasks.c.id)
+    .order_by(predictions.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_LEAST_CERTAIN = _FIRST_OPEN.order_by(None).order_by(func.coalesce(_NEWEST_SCORE, 2.0), tasks.c.id)
 _RELEASE = delete(task_locks).where(
     task_locks.c.user_id == _p["user"],
     task_locks.c.project_id == _p["project"],
@@ -97,7 +107,8 @@ def next_task(
     if project["sampling"] == "Uniform sampling":
         low, high = conn.execute(_OPEN_RANGE, params).one()
         params["start"] = random.randint(low, high) if low is not None else 0
-    task_id = conn.execute(_FIRST_OPEN, params).scalar()
+    first_open = _LEAST_CERTAIN if project["sampling"] == "Uncertainty sampling" else _FIRST_OPEN
+    task_id = conn.execute(first_open, params).scalar()
     if task_id is None and params["start"]:
         task_id = conn.execute(_FIRST_OPEN, {**params, "start": 0}).scalar()
     if task_id is None:
