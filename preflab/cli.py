@@ -3,6 +3,7 @@ honours ``PREFLAB_DATABASE_URL``; heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -93,9 +94,35 @@ def start(data_dir: Path, host: str, port: int):
 
 @cli.command()
 @server_options
-def serve(data_dir: Path, host: str, port: int):
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    envvar="PREFLAB_WORKERS",
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port. They keep no state of their own (sessions, claims, "
+    "rate limits live in the database), so use several with PostgreSQL when one process is not enough.",
+)
+def serve(data_dir: Path, host: str, port: int, workers: int):
     """Start the server on an initialized data folder (migrating its database first)."""
-    _serve(data_dir, host, port, _store(data_dir))
+    store = _store(data_dir)
+    if workers == 1:
+        _serve(data_dir, host, port, store)
+        return
+    import uvicorn
+
+    store.close()
+    # each worker process builds its app from the environment (create_app reads Settings())
+    os.environ.update(PREFLAB_DATA_DIR=str(data_dir.resolve()), PREFLAB_HOST=host, PREFLAB_PORT=str(port))
+    uvicorn.run(
+        "preflab.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def _serve(data_dir: Path, host: str, port: int, store) -> None:

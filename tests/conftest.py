@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy
 import uvicorn
@@ -197,3 +201,40 @@ class LiveServer:
 def live_server(app):
     with LiveServer(app) as server:
         yield server
+
+
+class ServerProcess:
+    """``preflab serve`` in a child process, on ``settings``' database (extra CLI ``args``)."""
+
+    def __init__(self, settings, tmp_path, *args: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PREFLAB_DATA_DIR": str(settings.data_dir)}
+        if settings.database_url:
+            self.env["PREFLAB_DATABASE_URL"] = settings.database_url
+        self.args = args
+        self.log = tmp_path / f"server-{self.port}.log"
+        self.process = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "preflab", "serve", "--port", str(self.port), *self.args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: kill() reaches worker processes too
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError("the server did not start: " + self.log.read_text()[-2000:])
+
+    def kill(self) -> None:
+        """SIGKILL, to the server and every worker process it started."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,48 +19,14 @@ import orjson
 import pytest
 
 from preflab.store import users as user_store
-from tests.conftest import PAIRWISE, free_port, pick, seed_tasks
+from tests.conftest import PAIRWISE, ServerProcess, pick, seed_tasks
 
 ROUNDS = int(os.environ.get("PREFLAB_KILL_ROUNDS", "8"))
 
 
-class Server:
-    """``preflab serve`` in a child process, on ``settings``' database."""
-
-    def __init__(self, settings, tmp_path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PREFLAB_DATA_DIR": str(settings.data_dir)}
-        if settings.database_url:
-            self.env["PREFLAB_DATABASE_URL"] = settings.database_url
-        self.log = tmp_path / "server.log"
-        self.process = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "preflab", "serve", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError("the server did not start: " + self.log.read_text()[-2000:])
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-
 @pytest.fixture
 def server(settings, store, tmp_path):
-    server = Server(settings, tmp_path)
+    server = ServerProcess(settings, tmp_path)
     yield server
     if server.process and server.process.poll() is None:
         server.kill()
