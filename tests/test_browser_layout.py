@@ -1,12 +1,15 @@
 """The labeling screen with real LLM answers (issue 9): long answers fit the window with the action
 bar on screen, narrow windows stack the answers, word differences on a key, the counters, the end
-of the queue, per-project task numbers and the instructions dialog. Screenshots at 1366×768 land in
+of the queue, per-project task numbers and the instructions dialog. Screenshots at 1366x768 land in
 test-artifacts/."""
 
 import pytest
 
+from tests import test_browser as base
 from tests.conftest import PAIRWISE, SEED_CONFIG
-from tests.test_browser import ARTIFACTS, browser, page, stage_text, wait_for_task, wait_saved, wait_until  # noqa: F401
+from tests.test_browser import ARTIFACTS, stage_text, wait_for_task, wait_saved, wait_until
+
+browser, page = base.browser, base.page  # the fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +22,10 @@ LONG_ANSWER = (
     f"```python\ndef weighted(weights, values):\n    total = 0\n{CODE}\n    return total\n```\n\n"
     "1. It walks the lists once.\n2. It needs no library.\n3. It returns a float.\n"
 )
-LONG_PROMPT = "Write a function that computes a weighted sum. " * 12 + "\n" + "\n".join(
-    f"Constraint {i}: keep it readable." for i in range(8)
+LONG_PROMPT = (
+    "Write a function that computes a weighted sum. " * 12
+    + "\n"
+    + "\n".join(f"Constraint {i}: keep it readable." for i in range(8))
 )
 
 
@@ -31,7 +36,9 @@ def shot(page, name):
 
 
 def rect(page, js):
-    return page.evaluate(f"(() => {{ const r = ({js}).getBoundingClientRect(); return {{top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}}; }})()")
+    return page.evaluate(
+        f"(() => {{ const r = ({js}).getBoundingClientRect(); return {{top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}}; }})()"
+    )
 
 
 def answer_boxes(page):
@@ -56,7 +63,11 @@ def long_pair(api):
     ids = api.post(
         f"/api/projects/{pid}/import",
         json=[
-            {"prompt": LONG_PROMPT, "answer1": LONG_ANSWER, "answer2": "Use sum(w * v for w, v in zip(weights, values))."},
+            {
+                "prompt": LONG_PROMPT,
+                "answer1": LONG_ANSWER,
+                "answer2": "Use sum(w * v for w, v in zip(weights, values)).",
+            },
             {"prompt": "short", "answer1": "a", "answer2": "b"},
         ],
     ).json()["task_ids"]
@@ -181,13 +192,18 @@ def test_counters_task_numbers_and_the_end_of_the_queue(page, live_server, api, 
     # reloading counts from the server
     page.reload()
     page.wait_for_selector("#done:not([hidden])")
-    wait_until(page, "document.getElementById('progress-info').textContent === '2 of 3 answered · 0 left for you'")
+    wait_until(
+        page, "document.getElementById('progress-info').textContent === '2 of 3 answered · 0 left for you'"
+    )
 
 
 def test_instructions_come_first_as_a_dialog_and_reopen_with_i(page, live_server, api, project):
     api.patch(
         f"/api/projects/{project}",
-        json={"show_instruction": True, "expert_instruction": "Prefer the <b>correct</b> answer.\nThen the shorter one."},
+        json={
+            "show_instruction": True,
+            "expert_instruction": "Prefer the <b>correct</b> answer.\nThen the shorter one.",
+        },
     )
     api.post(f"/api/projects/{project}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "b"}])
     page.set_viewport_size({"width": 1366, "height": 768})

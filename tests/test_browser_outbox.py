@@ -2,10 +2,14 @@
 response, two tabs, a logout and a refused answer, in Debian's chromium against a live server."""
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.test_browser import browser, page, shot, wait_for_task, wait_saved, wait_until  # noqa: F401
+from tests import test_browser as base
+from tests.test_browser import shot, wait_for_task, wait_saved, wait_until
+
+browser, page = base.browser, base.page  # the fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +47,9 @@ def test_stale_csrf_token_is_refreshed_and_the_answer_saved_once(page, live_serv
     statuses = []
     page.on(
         "response",
-        lambda r: statuses.append(r.status) if r.request.method == "POST" and "/annotations" in r.url else None,
+        lambda r: (
+            statuses.append(r.status) if r.request.method == "POST" and "/annotations" in r.url else None
+        ),
     )
     label_url = f"{live_server.url}/projects/{project}/label"
     page.goto(label_url)
@@ -173,7 +179,7 @@ def test_a_refused_answer_is_shown_and_kept_for_download(page, live_server, api,
 
     with page.expect_download() as info:
         page.click("#unsaved-download")
-    saved = json.loads(open(info.value.path()).read())
+    saved = json.loads(Path(info.value.path()).read_text())
     [answer] = saved["answers"]
     assert answer["task"] == tid
     assert answer["body"]["result"][0]["value"] == {"selected": "left"}

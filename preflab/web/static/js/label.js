@@ -25,6 +25,7 @@ const TAB_PREFIX = `preflab:tab:${userId}:${projectId}:`;
 
 let project;
 let configDoc;
+let markdown = null; // text → sanitized nodes, for projects with render_markdown
 let current = null; // {task, iface, started, annotationId?, resume?}
 let prefetched = null; // Promise of the next task (null when none is left, undefined when it failed)
 let prefetchedId = null;
@@ -165,6 +166,7 @@ function show(task, { annotation = null, resume = null } = {}) {
   const iface = render(configDoc, task.data, stage, {
     swap,
     fit: true,
+    markdown,
     onChange: () => {
       saveDraft();
       showPick();
@@ -495,6 +497,13 @@ function onKey(event) {
 async function start() {
   project = await api(`/api/projects/${projectId}`);
   configDoc = parseConfig(project.label_config);
+  if (project.render_markdown === true) {
+    try {
+      ({ markdown } = await import("./markdown.js"));
+    } catch (err) {
+      toast(`Markdown cannot be shown (${err.message}); showing plain text.`, "error");
+    }
+  }
   if (project.show_instruction && project.expert_instruction) {
     // shown before the first task, and again with the I key
     document.getElementById("instructions-text").textContent = project.expert_instruction;

@@ -3,6 +3,7 @@
 // text, never parsed as HTML.
 
 const STAGE_CSS = "/static/css/stage.css";
+const HIGHLIGHT_CSS = "/static/vendor/highlight-github.css";
 
 export class ConfigError extends Error {}
 
@@ -83,7 +84,9 @@ function node(tag, className, text) {
 //   togglePrompt()      show a long prompt whole, or clamp it again
 // With `fit`, the labeling area fills its host: the two answers side by side, each scrolling on
 // its own, and long texts outside them (the prompt) clamped, to be opened on demand.
-export function render(xml, data, host, { swap = false, readOnly = false, fit = false, onChange = () => {} } = {}) {
+// With `markdown` (a function from text to sanitized nodes, js/markdown.js), texts are drawn as
+// Markdown; without it they are plain text.
+export function render(xml, data, host, { swap = false, readOnly = false, fit = false, markdown = null, onChange = () => {} } = {}) {
   const doc = typeof xml === "string" ? parseConfig(xml) : xml;
   const root = host.shadowRoot || host.attachShadow({ mode: "open" });
   root.replaceChildren();
@@ -91,6 +94,12 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
   base.rel = "stylesheet";
   base.href = STAGE_CSS;
   root.append(base);
+  if (markdown) {
+    const theme = document.createElement("link");
+    theme.rel = "stylesheet";
+    theme.href = HIGHLIGHT_CSS;
+    root.append(theme);
+  }
   const container = node("div", fit ? "pf-root pf-fit" : "pf-root");
   root.append(container);
 
@@ -119,9 +128,14 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
         parent.append(node("h3", "pf-header", asText(resolve(attr("value"), data))));
       } else if (tag === "Text" || tag === "HyperText" || tag === "Markdown") {
         const text = asText(resolve(attr("value"), data));
-        const div = node("div", "lsf-object pf-text", text);
+        const div = node("div", markdown ? "lsf-object pf-text pf-md" : "lsf-object pf-text");
+        const draw = () => {
+          if (markdown) div.replaceChildren(markdown(text));
+          else div.textContent = text;
+        };
+        draw();
         div.dataset.name = attr("name");
-        objects[attr("name")] = { el: div, text };
+        objects[attr("name")] = { el: div, text, draw };
         parent.append(div);
       } else if (tag === "Paragraphs") {
         const div = node("div", "lsf-object pf-paragraphs");
@@ -317,7 +331,12 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       box.classList.add("pf-option");
       box.setAttribute("role", "button");
       box.tabIndex = readOnly ? -1 : 0;
-      if (!readOnly) box.addEventListener("click", () => toggle(side));
+      if (!readOnly) {
+        box.addEventListener("click", (event) => {
+          if (event.target.closest?.("a")) return; // following a link is not a pick
+          toggle(side);
+        });
+      }
     }
     Object.assign(control, {
       toName: control.name, // Label Studio's Pairwise result targets the control itself
@@ -366,12 +385,13 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       diffing = !diffing;
       const [x, y] = pair.texts;
       if (diffing) {
+        // the differences are marked on the text as written (Markdown shows as its source)
         const [marksX, marksY] = wordDiff(x.text, y.text);
         x.el.replaceChildren(...marksX);
         y.el.replaceChildren(...marksY);
       } else {
-        x.el.textContent = x.text;
-        y.el.textContent = y.text;
+        x.draw();
+        y.draw();
       }
       container.classList.toggle("pf-diffing", diffing);
       return diffing;

@@ -1,0 +1,65 @@
+// Markdown for task text, for projects with `render_markdown` on: parsed by marked, sanitized by
+// DOMPurify, code blocks highlighted by highlight.js (all vendored, loaded only when needed).
+// What comes out can run nothing and fetch nothing from elsewhere: raw HTML in the text is shown
+// as text, only a list of harmless tags and attributes survives, links are http(s)/mailto only
+// and open in a new tab, and images load only from this server (others become their alt text).
+
+import { Marked } from "../vendor/marked.esm.js";
+import DOMPurify from "../vendor/purify.es.js";
+import hljs from "../vendor/highlight.min.js";
+
+const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const parser = new Marked({ gfm: true, breaks: false, async: false });
+parser.use({
+  renderer: {
+    html: (token) => escape(token.text), // raw HTML stays text, as in plain-text mode
+  },
+});
+
+const TAGS = [
+  "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+  "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
+  "thead", "tr", "ul", "input",
+];
+const CONFIG = {
+  ALLOWED_TAGS: TAGS,
+  ALLOWED_ATTR: ["href", "title", "alt", "src", "class", "align", "start", "type", "checked", "disabled"],
+  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#|\/(?!\/))/i,
+  RETURN_DOM_FRAGMENT: true,
+};
+const SAME_ORIGIN_IMAGE = /^\/(?!\/)/;
+
+const purify = DOMPurify(window);
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  } else if (node.tagName === "IMG" && !SAME_ORIGIN_IMAGE.test(node.getAttribute("src") || "")) {
+    // a remote image is not loaded: its alt text and address are shown instead
+    const src = node.getAttribute("src") || "";
+    node.replaceWith(node.ownerDocument.createTextNode(`[image: ${node.getAttribute("alt") || src}]`));
+  } else if (node.tagName === "INPUT") {
+    if (node.getAttribute("type") !== "checkbox") node.remove();
+    else node.setAttribute("disabled", "");
+  }
+});
+
+const HIGHLIGHT = { ALLOWED_TAGS: ["span"], ALLOWED_ATTR: ["class"], RETURN_DOM_FRAGMENT: true };
+
+// Markdown text → a DocumentFragment of sanitized nodes.
+export function markdown(text) {
+  const fragment = purify.sanitize(parser.parse(text), CONFIG);
+  for (const code of fragment.querySelectorAll("pre > code")) {
+    const language = /(?:^|\s)language-([\w+#-]+)/.exec(code.className)?.[1]?.toLowerCase();
+    code.classList.add("hljs");
+    if (!language || !hljs.getLanguage(language)) continue;
+    try {
+      const html = hljs.highlight(code.textContent, { language, ignoreIllegals: true }).value;
+      code.replaceChildren(purify.sanitize(html, HIGHLIGHT));
+    } catch (_) {
+      /* left plain */
+    }
+  }
+  return fragment;
+}
