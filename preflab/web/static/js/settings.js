@@ -16,6 +16,8 @@ function fill(project) {
     if (input.type === "checkbox") input.checked = Boolean(project[input.name]);
     else input.value = project[input.name] ?? "";
   }
+  // offered once the server has the field
+  document.getElementById("render-markdown").hidden = !("render_markdown" in project);
   config.value = project.label_config;
   document.getElementById("restricted").checked = project.restricted;
 }
@@ -30,7 +32,7 @@ general.addEventListener("submit", async (event) => {
   event.preventDefault();
   const body = {};
   for (const input of general.elements) {
-    if (!input.name) continue;
+    if (!input.name || input.closest("[hidden]")) continue;
     body[input.name] = input.type === "checkbox" ? input.checked : input.type === "number" ? Number(input.value) : input.value;
   }
   try {
