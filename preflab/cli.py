@@ -391,31 +391,87 @@ class _Counting:
         return getattr(self.raw, name)
 
 
+def aggregation_options(f):
+    """The flags of ``preflab.domain.preferences.Options`` (preference exports and stats)."""
+    options = [
+        click.option("--min-votes", type=click.IntRange(1), default=1, show_default=True,
+                     help="Votes a comparison needs before it has an outcome."),
+        click.option("--min-agreement", type=click.FloatRange(0, 1, min_open=True),
+                     help="Share of the votes the winner needs; default: more than half."),
+        click.option("--include-ties", is_flag=True, help="Keep ties in preference pairs (answer1 as chosen)."),
+        click.option("--include-both-bad", is_flag=True, help="Keep both-bad comparisons in preference pairs."),
+        click.option("--prompt-key", help="Data key of the prompt; default: read from the label config."),
+        click.option("--answer-keys", metavar="KEY1,KEY2", help="Data keys of the two answers; default: the Pairwise toName."),
+        click.option("--model-keys", metavar="KEY1,KEY2", help="Data keys naming each answer's model [model1,model2]."),
+        click.option("--choice", "choices", multiple=True, metavar="LABEL=VERDICT",
+                     help="Map a Choices option to answer1, answer2, tie or both_bad (repeatable); default: read from the option texts."),
+        click.option("--strength", help="Control recording how much better the answer is ('none' for none); default: from the config."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _aggregation(values: dict):
+    from .aggregate import OptionError, make_options
+
+    try:
+        return make_options(**values)
+    except OptionError as exc:
+        _fail(str(exc))
+
+
 @cli.command("export")
 @click.argument("project_id", type=int)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["JSON", "JSON_MIN", "CSV", "TSV"], case_sensitive=False),
     default="JSON",
     show_default=True,
-    help="Label Studio export format.",
+    help="JSON, JSON_MIN, CSV, TSV (Label Studio), PREFERENCE_JSONL, KTO_JSONL, PREFERENCE_PARQUET, "
+    "or HF_DATASET (a folder; needs -o); any case, - or _.",
 )
 @click.option("--all-tasks", is_flag=True, help="Export every task, not only the annotated ones.")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write; default: standard output.",
+    type=click.Path(path_type=Path),
+    help="File (or, for HF_DATASET, folder) to write; default: standard output.",
 )
+@click.option(
+    "--test-size", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True,
+    help="HF_DATASET: share of the prompts in the test split.",
+)  # fmt: skip
+@click.option("--split-seed", type=int, default=0, show_default=True, help="HF_DATASET: seed of the split.")
+@aggregation_options
 @data_dir_option
-def export_command(project_id: int, fmt: str, all_tasks: bool, output: Path | None, data_dir: Path):
-    """Export a project's tasks and annotations as Label Studio JSON, JSON_MIN, CSV or TSV."""
-    from .exports import check_format, stream
+def export_command(
+    project_id: int,
+    fmt: str,
+    all_tasks: bool,
+    output: Path | None,
+    test_size: float,
+    split_seed: int,
+    data_dir: Path,
+    **aggregation,
+):
+    """Export a project: its tasks and annotations in Label Studio's formats, or its aggregated
+    preferences for training (pairs, KTO rows, Parquet, a Hugging Face dataset folder)."""
+    from .exports import ExportFailed, check_format, stream, write_hf_dataset
 
     store = _store(data_dir)
     _project_exists(store, project_id)
-    chunks = stream(store, project_id, check_format(fmt), all_tasks=all_tasks)
+    options = _aggregation(aggregation)
+    try:
+        if fmt.strip().upper().replace("-", "_") == "HF_DATASET":
+            if output is None:
+                _fail("HF_DATASET writes a folder: it needs -o FOLDER")
+            counts = write_hf_dataset(store, project_id, output, options=options, test_size=test_size, seed=split_seed)
+            click.echo(f"Wrote {output}: {counts['train']} train and {counts['test']} test rows", err=True)
+            return
+        chunks = stream(store, project_id, check_format(fmt), all_tasks=all_tasks, options=options)
+    except ExportFailed as exc:
+        _fail(str(exc))
     if output is None:
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)

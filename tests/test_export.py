@@ -4,7 +4,7 @@ import io
 import orjson
 import pytest
 
-from tests.conftest import pick, seed_tasks
+from tests.conftest import PAIRWISE, pick, seed_tasks
 
 TASK_KEYS = [
     "id",
@@ -50,6 +50,7 @@ ANNOTATION_KEYS = [
     "parent_prediction",
     "parent_annotation",
     "last_created_by",
+    "shown_order",  # preflab: the answer order the labeler saw (null when none was recorded)
 ]
 
 
@@ -86,6 +87,7 @@ def test_json_structure_and_selection(api, project, labeled):
     assert list(ann) == ANNOTATION_KEYS
     assert ann["result"] == pick("left") and ann["result_count"] == 1 and ann["prediction"] == {}
     assert ann["completed_by"] == api.account.id and ann["lead_time"] == 4.2
+    assert ann["shown_order"] is None
     skip = skipped["annotations"][0]
     assert (
         skip["was_cancelled"] is True
@@ -178,8 +180,16 @@ def test_export_snake_case_param_and_bad_format(api, project, labeled):
 
 def test_formats_list(api, project):
     formats = api.get(f"/api/projects/{project}/export/formats").json()
-    assert [f["name"] for f in formats if not f.get("disabled")] == ["JSON", "JSON_MIN", "CSV", "TSV"]
-    assert len(formats) == 17
+    assert [f["name"] for f in formats if not f.get("disabled")] == [
+        "JSON",
+        "JSON_MIN",
+        "CSV",
+        "TSV",
+        "PREFERENCE_JSONL",
+        "KTO_JSONL",
+        "PREFERENCE_PARQUET",
+    ]
+    assert len(formats) == 20
 
 
 def test_snapshots(api, project, labeled):
@@ -201,3 +211,61 @@ def test_snapshots(api, project, labeled):
     assert csv_body == export(api, project, "CSV").text
     assert api.delete(f"/api/projects/{project}/exports/{snap['id']}").status_code == 204
     assert api.get(f"/api/projects/{project}/exports/{snap['id']}").status_code == 404
+
+
+@pytest.fixture
+def shuffled(api):
+    """A project that randomizes the answer order: task 1 seen swapped and answered "left",
+    task 2 seen in order and answered "right", task 3 untouched."""
+    pid = api.post(
+        "/api/projects", json={"title": "shuffled", "label_config": PAIRWISE, "randomize_order": True}
+    ).json()["id"]
+    ids = api.post(f"/api/projects/{pid}/import", json=seed_tasks(3)).json()["task_ids"]
+    swapped = {"result": pick("left"), "shown_order": ["answer2", "answer1"]}
+    straight = {"result": pick("right"), "shown_order": ["answer1", "answer2"]}
+    assert api.post(f"/api/tasks/{ids[0]}/annotations", json=swapped).status_code == 201
+    assert api.post(f"/api/tasks/{ids[1]}/annotations", json=straight).status_code == 201
+    return pid, ids
+
+
+def test_every_export_carries_the_shown_order(api, shuffled):
+    pid, ids = shuffled
+    tasks = export(api, pid, "JSON").json()
+    assert [t["annotations"][0]["shown_order"] for t in tasks] == [
+        ["answer2", "answer1"],
+        ["answer1", "answer2"],
+    ]
+    rows = export(api, pid, "JSON_MIN", download_all_tasks="true").json()
+    assert [(r["id"], r["shown_order"]) for r in rows] == [
+        (ids[0], ["answer2", "answer1"]),
+        (ids[1], ["answer1", "answer2"]),
+        (ids[2], None),
+    ]
+    for fmt, delimiter in (("CSV", ","), ("TSV", "\t")):
+        table = list(
+            csv.DictReader(
+                io.StringIO(export(api, pid, fmt, download_all_tasks="true").text), delimiter=delimiter
+            )
+        )
+        assert [r["shown_order"] for r in table] == ['["answer2","answer1"]', '["answer1","answer2"]', ""]
+
+
+def test_snapshot_conversions_carry_the_shown_order(api, shuffled):
+    pid, _ = shuffled
+    snap = api.post(f"/api/projects/{pid}/exports", json={"title": "s"}).json()
+    base = f"/api/projects/{pid}/exports/{snap['id']}/download?exportType="
+    assert [r["shown_order"] for r in api.get(base + "JSON_MIN").json()] == [
+        ["answer2", "answer1"],
+        ["answer1", "answer2"],
+    ]
+    assert api.get(base + "CSV").text == export(api, pid, "CSV").text
+    r = api.get(base + "PREFERENCE_JSONL")
+    assert r.status_code == 400 and "export PREFERENCE_JSONL from the project" in r.json()["detail"]
+
+
+def test_recorded_order_gives_a_column_even_without_randomizing(api, project):
+    [tid] = api.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+    api.post(f"/api/tasks/{tid}/annotations", json={"result": pick(), "shown_order": ["answer2", "answer1"]})
+    [row] = list(csv.DictReader(io.StringIO(export(api, project, "CSV").text)))
+    assert row["shown_order"] == '["answer2","answer1"]'
+    assert export(api, project, "JSON_MIN").json()[0]["shown_order"] == ["answer2", "answer1"]

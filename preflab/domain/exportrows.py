@@ -6,7 +6,10 @@ For each exported task:
 3. one row per remaining annotation, newest ``created_at`` first;
 4. each result whose ``from_name`` is a control tag of the config is collected under that name;
 5. a single-choice Choices or single-text TextArea collapses to its string; every other tag
-   type (Pairwise included) stays a list of value objects: ``[{"selected": "left"}]``.
+   type (Pairwise included) stays a list of value objects: ``[{"selected": "left"}]``;
+6. (preflab) ``shown_order``, the answer order the labeler saw, follows ``lead_time``: in every
+   row when the export asks for it (the project randomizes the order), else in the rows whose
+   annotation recorded one.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from .labelconfig import LabelConfig
 ANNOTATION_COLUMNS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time")
 
 
-def data_row(task_id: int, data: dict, config: LabelConfig) -> dict:
+def data_row(task_id: int, data: dict, config: LabelConfig, *, shown_order: bool = False) -> dict:
     """The row of a task without annotations: its data, its id and empty annotation fields."""
-    return {**_data(data, config), "id": task_id, **_EMPTY}
+    row = {**_data(data, config), "id": task_id, **_EMPTY}
+    if shown_order:
+        row["shown_order"] = None
+    return row
 
 
 _EMPTY = dict.fromkeys(ANNOTATION_COLUMNS)
@@ -32,11 +38,11 @@ def _data(data: dict, config: LabelConfig) -> dict:
     return {(f"_data_{k}" if k in config.controls else k): v for k, v in data.items()}
 
 
-def rows(task: dict, config: LabelConfig) -> Iterator[dict]:
+def rows(task: dict, config: LabelConfig, *, shown_order: bool = False) -> Iterator[dict]:
     """The JSON_MIN rows of one task (``task`` shaped like a Label Studio JSON export item)."""
     annotations = task.get("annotations") or []
     if not annotations:
-        yield data_row(task["id"], task["data"], config)
+        yield data_row(task["id"], task["data"], config, shown_order=shown_order)
         return
     base = _data(task["data"], config)
     kept = [a for a in annotations if not (a.get("was_cancelled") or a.get("skipped"))]
@@ -52,6 +58,8 @@ def rows(task: dict, config: LabelConfig) -> Iterator[dict]:
         row["created_at"] = annotation.get("created_at")
         row["updated_at"] = annotation.get("updated_at")
         row["lead_time"] = annotation.get("lead_time")
+        if shown_order or annotation.get("shown_order"):
+            row["shown_order"] = annotation.get("shown_order")
         yield row
 
 
@@ -85,11 +93,19 @@ def _prettify(tag: str, attrs: dict, values: list[dict]):
     return [dict(v) for v in values]
 
 
-def csv_columns(data_keys: Iterable[str], present_controls: Iterable[str], config: LabelConfig) -> list[str]:
+def csv_columns(
+    data_keys: Iterable[str],
+    present_controls: Iterable[str],
+    config: LabelConfig,
+    *,
+    shown_order: bool = False,
+) -> list[str]:
     """The CSV header: the union of the rows' keys, sorted. ``present_controls`` are the control
     tags that occur in at least one exported result."""
     columns = {f"_data_{k}" if k in config.controls else k for k in data_keys}
     columns.update(present_controls)
     columns.add("id")
     columns.update(ANNOTATION_COLUMNS)
+    if shown_order:
+        columns.add("shown_order")
     return sorted(columns)

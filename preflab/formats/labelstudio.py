@@ -70,7 +70,9 @@ ALL_FORMATS = [
 ]
 
 
-def format_list() -> list[dict]:
+def format_list(extra: Iterable[tuple[str, str, str]] = ()) -> list[dict]:
+    """Label Studio's formats (those a text-pairwise project cannot use ``disabled``), then
+    ``extra`` (name, title, description) formats."""
     out = []
     for name, title, description in ALL_FORMATS:
         item = {
@@ -82,6 +84,9 @@ def format_list() -> list[dict]:
         if name not in FORMATS:
             item["disabled"] = True
         out.append(item)
+    out.extend(
+        {"name": name, "title": title, "description": description} for name, title, description in extra
+    )
     return out
 
 
@@ -109,6 +114,8 @@ def annotation_json(row, project_id: int, decode: bool = False) -> dict:
         "parent_prediction": None,
         "parent_annotation": None,
         "last_created_by": None,
+        # preflab: the answer order the labeler saw (position-bias control), or null
+        "shown_order": _json(row["shown_order"], decode) if row["shown_order"] else None,
     }
 
 

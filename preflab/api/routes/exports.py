@@ -7,7 +7,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ... import exports
-from ...formats.labelstudio import MEDIA_TYPES, format_list
+from ...aggregate import OptionError, make_options
+from ...domain.preferences import Options
+from ...formats.labelstudio import format_list
+from ...formats.preferences import DESCRIPTIONS
 from ...store import snapshots
 from ...store import users as user_store
 from ...store.clock import now
@@ -30,20 +33,47 @@ def _download(chunks, project_id: int, fmt: str) -> StreamingResponse:
     filename = exports.default_filename(project_id, fmt, now())
     return StreamingResponse(
         chunks,
-        media_type=MEDIA_TYPES[fmt],
+        media_type=exports.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
+def aggregation_options(request: Request) -> Options:
+    """The aggregation options of a preference export, from the query string."""
+    params = request.query_params
+    try:
+        return make_options(
+            min_votes=params.get("min_votes"),
+            min_agreement=params.get("min_agreement"),
+            include_ties=flag(request, "include_ties"),
+            include_both_bad=flag(request, "include_both_bad"),
+            prompt_key=params.get("prompt_key"),
+            answer_keys=params.get("answer_keys"),
+            model_keys=params.get("model_keys"),
+            choices=params.getlist("choice") + params.getlist("choice[]"),
+            strength=params.get("strength"),
+        )
+    except OptionError as exc:
+        raise HTTPException(400, f"query parameter {exc}") from None
+
+
 @router.get("/api/projects/{project_id}/export")
 def export_tasks(project_id: int, request: Request, user: UserDep, store: StoreDep) -> StreamingResponse:
-    """Stream the project's tasks as JSON, JSON_MIN, CSV or TSV. By default only tasks with an
-    annotation (skips included); ``download_all_tasks=true`` for every task."""
+    """Stream the project's tasks as JSON, JSON_MIN, CSV or TSV (by default only tasks with an
+    annotation, skips included; ``download_all_tasks=true`` for every task), or its aggregated
+    preferences as PREFERENCE_JSONL, KTO_JSONL or PREFERENCE_PARQUET (aggregation options as
+    query parameters)."""
     fmt = _format(request)
+    options = aggregation_options(request)
     with store.read() as conn:
         project_for(conn, user, project_id, manage=True)
     chunks = exports.stream(
-        store, project_id, fmt, all_tasks=flag(request, "download_all_tasks"), ids=int_list(request, "ids")
+        store,
+        project_id,
+        fmt,
+        all_tasks=flag(request, "download_all_tasks"),
+        ids=int_list(request, "ids"),
+        options=options,
     )
     return _download(chunks, project_id, fmt)
 
@@ -52,7 +82,7 @@ def export_tasks(project_id: int, request: Request, user: UserDep, store: StoreD
 def export_formats(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.read() as conn:
         project_for(conn, user, project_id)
-    return JSONResponse(format_list())
+    return JSONResponse(format_list(DESCRIPTIONS))
 
 
 def _snapshot_json(row, creator) -> dict:
@@ -145,6 +175,7 @@ def download_snapshot(
         project, row = _snapshot(conn, user, project_id, export_id)
     if row["status"] != "completed" or not row["path"] or not Path(row["path"]).exists():
         raise HTTPException(404, f"export {export_id} has no file (status: {row['status']})")
-    return _download(
-        exports.convert_snapshot(Path(row["path"]), fmt, project["label_config"]), project_id, fmt
+    chunks = exports.convert_snapshot(
+        Path(row["path"]), fmt, project["label_config"], randomized=bool(project["randomize_order"])
     )
+    return _download(chunks, project_id, fmt)

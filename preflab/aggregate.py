@@ -1,0 +1,152 @@
+"""A project's votes aggregated, streamed over the store: the tasks come page by page inside
+one read transaction, each with its comparisons and their outcomes (``preflab.domain.preferences``
+has the rules). Exports and statistics both read through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from .domain import labelconfig
+from .domain.preferences import (
+    VERDICTS,
+    AnnotationIn,
+    Comparison,
+    Decision,
+    Options,
+    Spec,
+    comparisons,
+    decide,
+    prompt_of,
+    spec,
+)
+from .store import projects as project_store
+from .store import votes as vote_store
+
+
+class OptionError(ValueError):
+    """An aggregation option has a bad value; the message names it."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to aggregate and how; made before any output, so that bad options fail early."""
+
+    project_id: int
+    spec: Spec
+    options: Options
+    randomized: bool
+
+
+@dataclass(slots=True)
+class JudgedTask:
+    task_id: int
+    data: dict
+    annotations: list[AnnotationIn]
+    prompt: object
+    judged: list[tuple[Comparison, Decision]]
+
+
+def plan(conn, project_id: int, options: Options) -> Plan:
+    """Raises PreferenceConfigError when the project's config describes no comparison."""
+    project = project_store.get(conn, project_id)
+    config = labelconfig.parse(project["label_config"])
+    return Plan(project_id, spec(config, options), options, bool(project["randomize_order"]))
+
+
+def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Iterator[list[JudgedTask]]:
+    """Pages of annotated tasks with their comparisons judged."""
+    has_strength = plan.spec.strength is not None
+    for page in vote_store.annotated_tasks(conn, plan.project_id, ids=ids):
+        out = []
+        for task in page:
+            data = orjson.loads(task.data)
+            if not isinstance(data, dict):
+                continue
+            annotations = [_annotation(row) for row in task.annotations]
+            found = comparisons(plan.spec, task.id, data, annotations, randomized=plan.randomized)
+            judged = [(c, decide(c.votes, plan.options, strength=has_strength)) for c in found]
+            out.append(JudgedTask(task.id, data, annotations, prompt_of(plan.spec, data), judged))
+        yield out
+
+
+def _annotation(row) -> AnnotationIn:
+    result = orjson.loads(row.result)
+    return AnnotationIn(
+        id=row.id,
+        labeler=row.completed_by,
+        result=result if isinstance(result, list) else [],
+        cancelled=bool(row.was_cancelled),
+        ground_truth=bool(row.ground_truth),
+        lead_time=row.lead_time,
+        shown_order=orjson.loads(row.shown_order) if row.shown_order else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# ---------------------------------------------------------------- options from text
+
+
+def _pair(raw: str | None, name: str) -> tuple[str, str] | None:
+    if raw is None or not raw.strip():
+        return None
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise OptionError(f"{name}: expected two data keys separated by a comma, got {raw!r}")
+    return parts[0], parts[1]
+
+
+def _choices(raw: Iterable[str]) -> dict[str, str] | None:
+    mapping = {}
+    for item in raw:
+        label, sep, verdict = item.rpartition("=")
+        if not sep or not label.strip():
+            raise OptionError(f"choice: expected LABEL=VERDICT, got {item!r}")
+        verdict = verdict.strip().lower().replace("-", "_").replace(" ", "_")
+        if verdict not in VERDICTS:
+            raise OptionError(
+                f"choice {label!r}: the verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}"
+            )
+        mapping[label.strip()] = verdict
+    return mapping or None
+
+
+def make_options(
+    *,
+    min_votes: int | str | None = None,
+    min_agreement: float | str | None = None,
+    include_ties: bool = False,
+    include_both_bad: bool = False,
+    prompt_key: str | None = None,
+    answer_keys: str | None = None,
+    model_keys: str | None = None,
+    choices: Iterable[str] = (),
+    strength: str | None = None,
+) -> Options:
+    """Options from text (query parameters, CLI flags); OptionError names a bad one."""
+    try:
+        votes = 1 if min_votes in (None, "") else int(min_votes)
+    except ValueError:
+        raise OptionError(f"min_votes: expected an integer, got {min_votes!r}") from None
+    try:
+        agreement = None if min_agreement in (None, "") else float(min_agreement)
+    except ValueError:
+        raise OptionError(f"min_agreement: expected a number, got {min_agreement!r}") from None
+    if votes < 1:
+        raise OptionError(f"min_votes: must be at least 1, got {votes}")
+    if agreement is not None and not 0 < agreement <= 1:
+        raise OptionError(f"min_agreement: must be above 0 and at most 1, got {agreement}")
+    return Options(
+        min_votes=votes,
+        min_agreement=agreement,
+        include_ties=include_ties,
+        include_both_bad=include_both_bad,
+        prompt_key=prompt_key or None,
+        answer_keys=_pair(answer_keys, "answer_keys"),
+        model_keys=_pair(model_keys, "model_keys") or ("model1", "model2"),
+        choice_map=_choices(choices),
+        strength="" if (strength or "").lower() == "none" else (strength or None),
+    )

@@ -1,0 +1,94 @@
+"""Read a project's annotated tasks with their annotations, page by page (keyset paging by task
+id), for aggregation and statistics: memory stays flat however large the project. Read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, case, func, select
+
+from .schema import annotations, tasks, users
+
+_ANNOTATION_COLUMNS = (
+    annotations.c.id,
+    annotations.c.task_id,
+    annotations.c.completed_by,
+    annotations.c.result,
+    annotations.c.was_cancelled,
+    annotations.c.ground_truth,
+    annotations.c.lead_time,
+    annotations.c.shown_order,
+    annotations.c.created_at,
+    annotations.c.updated_at,
+)
+
+
+@dataclass(slots=True)
+class StoredTask:
+    id: int
+    data: str  # JSON text
+    annotations: list  # rows of _ANNOTATION_COLUMNS, oldest first
+
+
+def annotated_tasks(
+    conn: Connection, project_id: int, *, ids: Sequence[int] | None = None, size: int = 2000
+) -> Iterator[list[StoredTask]]:
+    """Pages of the tasks with at least one annotation (skips included), in id order."""
+    query = (
+        select(tasks.c.id, tasks.c.data)
+        .where(
+            tasks.c.project_id == project_id,
+            tasks.c.total_annotations + tasks.c.cancelled_annotations > 0,
+        )
+        .order_by(tasks.c.id)
+        .limit(size)
+    )
+    if ids:
+        query = query.where(tasks.c.id.in_(list(ids)))
+    last = 0
+    while True:
+        rows = conn.execute(query.where(tasks.c.id > last)).all()
+        if not rows:
+            return
+        page = {row.id: StoredTask(row.id, row.data, []) for row in rows}
+        found = conn.execute(
+            select(*_ANNOTATION_COLUMNS)
+            .where(
+                annotations.c.project_id == project_id,
+                annotations.c.task_id >= rows[0].id,
+                annotations.c.task_id <= rows[-1].id,
+            )
+            .order_by(annotations.c.task_id, annotations.c.id)
+        )
+        for row in found:
+            task = page.get(row.task_id)
+            if task is not None:
+                task.annotations.append(row)
+        yield list(page.values())
+        last = rows[-1].id
+
+
+def task_counts(conn: Connection, project_id: int) -> tuple[int, int]:
+    """(tasks, labeled tasks) of the project, labeled as on the project page."""
+    total, labeled = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((tasks.c.is_labeled, 1), else_=0)), 0)).where(
+            tasks.c.project_id == project_id
+        )
+    ).one()
+    return int(total), int(labeled)
+
+
+def has_shown_order(conn: Connection, project_id: int) -> bool:
+    """Whether any annotation of the project recorded the answer order it was shown in."""
+    query = select(annotations.c.id).where(
+        annotations.c.project_id == project_id, annotations.c.shown_order.is_not(None)
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def emails(conn: Connection, user_ids: Sequence[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    query = select(users.c.id, users.c.email).where(users.c.id.in_(list(user_ids)))
+    return {row.id: row.email for row in conn.execute(query)}
