@@ -131,9 +131,9 @@ def update_annotation(
 def delete_annotation(
     annotation_id: int, user: UserDep, store: StoreDep, if_match: str | None = Header(None)
 ) -> Response:
-    require_manager(user)
     with store.write() as conn:
         annotation, project = _locked_annotation(conn, user, annotation_id, if_match)
+        require_manager(user)
         annotation_store.delete_annotation(
             conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"]
         )
