@@ -16,6 +16,7 @@ from .domain.preferences import (
     Comparison,
     Decision,
     Options,
+    PreferenceConfigError,
     Spec,
     comparisons,
     decide,
@@ -35,7 +36,7 @@ class Plan:
     """What to aggregate and how; made before any output, so that bad options fail early."""
 
     project_id: int
-    spec: Spec
+    spec: Spec | None  # None: the config compares nothing (statistics still count annotations)
     options: Options
     randomized: bool
 
@@ -49,23 +50,31 @@ class JudgedTask:
     judged: list[tuple[Comparison, Decision]]
 
 
-def plan(conn, project_id: int, options: Options) -> Plan:
-    """Raises PreferenceConfigError when the project's config describes no comparison."""
+def plan(conn, project_id: int, options: Options, *, comparing: bool = True) -> Plan:
+    """Raises PreferenceConfigError when the project's config describes no comparison, unless
+    ``comparing`` is off (then the plan has no spec)."""
     project = project_store.get(conn, project_id)
     config = labelconfig.parse(project["label_config"])
-    return Plan(project_id, spec(config, options), options, bool(project["randomize_order"]))
+    try:
+        found = spec(config, options)
+    except PreferenceConfigError:
+        if comparing:
+            raise
+        found = None
+    return Plan(project_id, found, options, bool(project["randomize_order"]))
 
 
 def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Iterator[list[JudgedTask]]:
     """Pages of annotated tasks with their comparisons judged."""
-    has_strength = plan.spec.strength is not None
+    has_strength = plan.spec is not None and plan.spec.strength is not None
     for page in vote_store.annotated_tasks(conn, plan.project_id, ids=ids):
         out = []
         for task in page:
             data = orjson.loads(task.data)
-            if not isinstance(data, dict):
-                continue
             annotations = [_annotation(row) for row in task.annotations]
+            if plan.spec is None or not isinstance(data, dict):
+                out.append(JudgedTask(task.id, data, annotations, None, []))
+                continue
             found = comparisons(plan.spec, task.id, data, annotations, randomized=plan.randomized)
             judged = [(c, decide(c.votes, plan.options, strength=has_strength)) for c in found]
             out.append(JudgedTask(task.id, data, annotations, prompt_of(plan.spec, data), judged))

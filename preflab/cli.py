@@ -274,15 +274,14 @@ def project_create(
 
     store = _store(data_dir)
     try:
-        config = (
-            config_file.read_text(encoding="utf-8") if config_file else gallery.template(template_key).config
-        )
+        template = None if config_file else gallery.template(template_key)
         project_id = create_project(
             store,
             title=title,
-            label_config=config,
+            label_config=config_file.read_text(encoding="utf-8") if config_file else template.config,
             user_id=_acting_user(store, owner_email),
             maximum_annotations=overlap,
+            render_markdown=bool(template and template.render_markdown),
         )
     except (KeyError, LabelConfigError) as exc:
         _fail(str(exc).strip("'\""))
@@ -482,6 +481,37 @@ def export_command(
             out.write(chunk)
     partial.replace(output)
     click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command("stats")
+@click.argument("project_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (as GET /api/projects/ID/stats).")
+@click.option("--resamples", type=click.IntRange(0, 10_000), default=200, show_default=True,
+              help="Bootstrap resamples for the leaderboard's intervals.")  # fmt: skip
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--min-shared", type=click.IntRange(1), default=10, show_default=True,
+              help="Comparisons two labelers must share to enter the mean Cohen's kappa.")  # fmt: skip
+@aggregation_options
+@data_dir_option
+def stats_command(
+    project_id: int, as_json: bool, resamples: int, seed: int, min_shared: int, data_dir: Path, **aggregation
+):
+    """Quality figures: outcomes, agreement, labelers (with flags), position bias, leaderboard."""
+    from .stats import project_stats
+
+    store = _store(data_dir)
+    _project_exists(store, project_id)
+    document = project_stats(
+        store, project_id, _aggregation(aggregation), resamples=resamples, seed=seed, min_shared=min_shared
+    )
+    if as_json:
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    from .statsview import render
+
+    render(document)
 
 
 def _register_train() -> None:

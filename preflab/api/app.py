@@ -11,7 +11,7 @@ from ..config import Settings
 from ..store.db import Store
 from . import errors
 from .jsonresponse import JSONResponse
-from .routes import annotations, exports, imports, projects, system, tasks, users
+from .routes import annotations, exports, imports, projects, stats, system, tasks, users
 
 log = logging.getLogger("preflab")
 
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     errors.install(app, error_page=web.error_page)
-    for module in (system, users, projects, imports, tasks, annotations, exports):
+    for module in (system, users, projects, imports, tasks, annotations, exports, stats):
         app.include_router(module.router)
     web.install(app)
     app.add_middleware(StripTrailingSlash)

@@ -7,13 +7,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ... import exports
-from ...aggregate import OptionError, make_options
-from ...domain.preferences import Options
 from ...formats.labelstudio import format_list
 from ...formats.preferences import DESCRIPTIONS
 from ...store import snapshots
 from ...store import users as user_store
 from ...store.clock import now
+from ..aggregation import aggregation_options
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
 from ..params import flag, int_list
@@ -36,25 +35,6 @@ def _download(chunks, project_id: int, fmt: str) -> StreamingResponse:
         media_type=exports.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def aggregation_options(request: Request) -> Options:
-    """The aggregation options of a preference export, from the query string."""
-    params = request.query_params
-    try:
-        return make_options(
-            min_votes=params.get("min_votes"),
-            min_agreement=params.get("min_agreement"),
-            include_ties=flag(request, "include_ties"),
-            include_both_bad=flag(request, "include_both_bad"),
-            prompt_key=params.get("prompt_key"),
-            answer_keys=params.get("answer_keys"),
-            model_keys=params.get("model_keys"),
-            choices=params.getlist("choice") + params.getlist("choice[]"),
-            strength=params.get("strength"),
-        )
-    except OptionError as exc:
-        raise HTTPException(400, f"query parameter {exc}") from None
 
 
 @router.get("/api/projects/{project_id}/export")

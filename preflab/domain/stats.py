@@ -1,0 +1,234 @@
+"""A project's statistics document, accumulated task by task in flat memory. Pure code.
+
+Figures (``preflab.domain.quality`` has the formulas):
+- counts: annotations (finished) and skips, as stored; outcomes per comparison;
+- agreement: Krippendorff's alpha over the votes, the mean Cohen's kappa of labeler pairs with at
+  least ``min_shared`` comparisons in common, and the mean per-comparison agreement;
+- per labeler: agreement with the consensus of the *other* voters (a strict majority among them),
+  accuracy on gold comparisons (a ``ground_truth`` annotation decides; the gold annotation itself
+  is not scored), median seconds per finished annotation, position bias (share of decisive
+  votes for the answer shown first, binomial p-value), and flags;
+- leaderboard: every vote between two different named models is a game (tie and both-bad count
+  as ties); Bradley-Terry scores with bootstrap intervals, and the win-rate matrix.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from . import quality
+from .preferences import UNDECIDED, VERDICTS, AnnotationIn, Comparison, Decision, Options, decide
+
+
+class _Labeler:
+    __slots__ = (
+        "annotations",
+        "bias_votes",
+        "consensus_agreed",
+        "consensus_items",
+        "first_picks",
+        "gold_correct",
+        "gold_items",
+        "lead_times",
+        "skipped",
+    )
+
+    def __init__(self):
+        self.annotations = self.skipped = 0
+        self.consensus_agreed = self.consensus_items = 0
+        self.gold_correct = self.gold_items = 0
+        self.first_picks = self.bias_votes = 0
+        self.lead_times = array("d")
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _bias(first: int, votes: int) -> dict:
+    return {
+        "first_shown_share": _round(first / votes) if votes else None,
+        "p_value": _round(quality.binom_test(first, votes), 8) if votes else None,
+        "votes": votes,
+    }
+
+
+class ProjectStats:
+    def __init__(self, options: Options = Options(), *, min_shared: int = 10):
+        self.options = options
+        self.min_shared = min_shared
+        self.annotations = self.skipped = 0
+        self.outcomes: Counter = Counter(dict.fromkeys((*VERDICTS, *UNDECIDED), 0))
+        self.alpha = quality.Alpha()
+        self.kappa = quality.PairwiseKappa()
+        self.labelers: dict[int, _Labeler] = defaultdict(_Labeler)
+        self.votes_per_task: Counter = Counter()
+        self.progress: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.games: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.agreement_sum = 0.0
+        self.agreement_items = 0
+        self.first_picks = self.bias_votes = 0
+
+    def add(self, annotations: Iterable[AnnotationIn], judged: Iterable[tuple[Comparison, Decision]]) -> None:
+        """One task: all its stored annotations, and its comparisons with their outcomes."""
+        for a in annotations:
+            day = self.progress[a.created_at[:10]]
+            labeler = self.labelers[a.labeler] if a.labeler is not None else None
+            if a.cancelled:
+                self.skipped += 1
+                day[1] += 1
+                if labeler:
+                    labeler.skipped += 1
+            else:
+                self.annotations += 1
+                day[0] += 1
+                if labeler:
+                    labeler.annotations += 1
+                    if a.lead_time is not None:
+                        labeler.lead_times.append(a.lead_time)
+        voting = set()
+        for comparison, decision in judged:
+            voting.update(v.annotation for v in comparison.votes)
+            self._comparison(comparison, decision)
+        self.votes_per_task[len(voting)] += 1
+
+    def _comparison(self, comparison: Comparison, decision: Decision) -> None:
+        votes = comparison.votes
+        if not votes:
+            return
+        self.outcomes[decision.outcome] += 1
+        self.alpha.add(v.verdict for v in votes)
+        self.kappa.add({v.labeler: v.verdict for v in votes if v.labeler is not None})
+        if len(votes) > 1:
+            self.agreement_sum += decision.agreement
+            self.agreement_items += 1
+        gold_votes = [v for v in votes if v.ground_truth]
+        gold = decide(gold_votes).outcome if gold_votes else None
+        counts = decision.counts
+        others = len(votes) - 1
+        for v in votes:
+            labeler = self.labelers[v.labeler] if v.labeler is not None else None
+            if v.verdict in ("answer1", "answer2") and v.shown_first is not None:
+                first = v.verdict == v.shown_first
+                self.first_picks += first
+                self.bias_votes += 1
+                if labeler:
+                    labeler.first_picks += first
+                    labeler.bias_votes += 1
+            if labeler is None:
+                continue
+            if others:
+                rest = {k: n - (k == v.verdict) for k, n in counts.items()}
+                top = max(rest.values())
+                leaders = [k for k, n in rest.items() if n == top]
+                if len(leaders) == 1 and 2 * top > others:
+                    labeler.consensus_items += 1
+                    labeler.consensus_agreed += leaders[0] == v.verdict
+            if gold in VERDICTS and not v.ground_truth:
+                labeler.gold_items += 1
+                labeler.gold_correct += gold == v.verdict
+        first, second = comparison.first.model, comparison.second.model
+        if first is not None and second is not None and first != second:
+            key, flip = ((first, second), False) if first < second else ((second, first), True)
+            record = self.games[key]
+            for v in votes:
+                if v.verdict in ("tie", "both_bad"):
+                    record[2] += 1
+                else:
+                    record[(v.verdict == "answer2") != flip] += 1
+
+    # ------------------------------------------------------------ the document
+
+    def labeler_ids(self) -> list[int]:
+        return sorted(self.labelers)
+
+    def _labeler_figures(self) -> dict[int, dict]:
+        out = {}
+        for user_id, t in self.labelers.items():
+            out[user_id] = {
+                "agreement_with_consensus": t.consensus_agreed / t.consensus_items
+                if t.consensus_items
+                else None,
+                "consensus_items": t.consensus_items,
+                "gold_accuracy": t.gold_correct / t.gold_items if t.gold_items else None,
+                "gold_items": t.gold_items,
+                "median_seconds": quality.median(t.lead_times),
+                "timed": len(t.lead_times),
+                **_bias(t.first_picks, t.bias_votes),
+                "bias_votes": t.bias_votes,
+            }
+        return out
+
+    def labelers_json(self, emails: Mapping[int, str], visible: Iterable[int] | None = None) -> list[dict]:
+        figures = self._labeler_figures()
+        flags = quality.flag_labelers(figures)
+        shown = sorted(self.labelers) if visible is None else sorted(set(visible) & self.labelers.keys())
+        out = []
+        for user_id in shown:
+            t, f = self.labelers[user_id], figures[user_id]
+            out.append(
+                {
+                    "user_id": user_id,
+                    "email": emails.get(user_id),
+                    "annotations": t.annotations,
+                    "skipped": t.skipped,
+                    "agreement_with_consensus": _round(f["agreement_with_consensus"]),
+                    "consensus_items": f["consensus_items"],
+                    "gold_accuracy": _round(f["gold_accuracy"]),
+                    "gold_items": f["gold_items"],
+                    "median_seconds": _round(f["median_seconds"], 3),
+                    "position_bias": _bias(t.first_picks, t.bias_votes),
+                    "flagged": flags[user_id],
+                }
+            )
+        return out
+
+    def document(
+        self,
+        *,
+        project_id: int,
+        tasks: int,
+        labeled_tasks: int,
+        emails: Mapping[int, str],
+        visible: Iterable[int] | None = None,
+        resamples: int = 200,
+        seed: int = 0,
+    ) -> dict:
+        """The statistics; ``visible`` limits the per-labeler rows to these users."""
+        kappa, pairs = self.kappa.mean(self.min_shared)
+        board = quality.leaderboard(self.games, resamples=resamples, seed=seed)
+        options = self.options
+        return {
+            "project": project_id,
+            "tasks": tasks,
+            "labeled_tasks": labeled_tasks,
+            "annotations": self.annotations,
+            "skipped": self.skipped,
+            "outcomes": dict(self.outcomes),
+            "agreement": {
+                "krippendorff_alpha": _round(self.alpha.value()),
+                "items": self.alpha.units,
+                "mean_pairwise_cohen_kappa": _round(kappa),
+                "kappa_pairs": pairs,
+                "min_shared_items": self.min_shared,
+                "mean_comparison_agreement": _round(
+                    self.agreement_sum / self.agreement_items if self.agreement_items else None
+                ),
+            },
+            "position_bias": _bias(self.first_picks, self.bias_votes),
+            "votes_per_task": [{"votes": k, "tasks": n} for k, n in sorted(self.votes_per_task.items())],
+            "progress": [
+                {"date": day, "annotations": done, "skipped": skips}
+                for day, (done, skips) in sorted(self.progress.items())
+            ],
+            "labelers": self.labelers_json(emails, visible),
+            "leaderboard": board,
+            "win_rates": quality.win_rates(self.games, [row["model"] for row in board]),
+            "bootstrap": {"resamples": resamples, "seed": seed, "interval": 0.95},
+            "rules": {
+                "min_votes": options.min_votes,
+                "min_agreement": options.min_agreement,
+            },
+        }
