@@ -72,6 +72,7 @@ def first_start(store: Store) -> Credentials | None:
         label_config=template.config,
         user_id=admin["id"],
         description="Pick the better answer to each prompt. Try the keys 1 and 2.",
+        render_markdown=template.render_markdown,
     )
     import_tasks(
         store,

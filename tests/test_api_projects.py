@@ -1,4 +1,4 @@
-from tests.conftest import PAIRWISE, SEED_CONFIG, seed_tasks
+from tests.conftest import PAIRWISE, SEED_CONFIG, Api, make_user, pick, seed_tasks
 
 
 def test_create_returns_201_and_the_full_project(api):
@@ -85,3 +85,29 @@ def test_null_settings_leave_the_project_as_it_is(api, project):
         and r.json()["maximum_annotations"] == 1
         and r.json()["show_instruction"] is False
     )
+
+
+def test_render_markdown_is_a_project_setting_on_for_gallery_templates(api):
+    plain = api.post("/api/projects", json={"title": "plain", "label_config": PAIRWISE}).json()
+    assert plain["render_markdown"] is False  # plain text by default, as in Label Studio
+    changed = api.patch(f"/api/projects/{plain['id']}", json={"render_markdown": True}).json()
+    assert changed["render_markdown"] is True
+    templates = api.get("/api/templates").json()
+    assert templates and all(t["render_markdown"] is True for t in templates)
+
+
+def test_the_callers_own_progress(client, store, api, project):
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 2})
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(4)).json()["task_ids"]
+    labeler = Api(client, make_user(store, "me@example.com", "annotator"))
+    labeler.post(f"/api/tasks/{ids[0]}/annotations", json={"result": pick()})
+    labeler.post(f"/api/tasks/{ids[1]}/annotations", json={"result": [], "was_cancelled": True})
+    api.post(f"/api/tasks/{ids[2]}/annotations", json={"result": pick()})
+    mine = labeler.get(f"/api/projects/{project}").json()
+    assert (mine["my_annotations_number"], mine["my_submitted_number"]) == (2, 1)
+    assert mine["my_remaining_number"] == 2  # ids[2] (one slot left) and ids[3]
+    for task in ids[2:]:
+        labeler.post(f"/api/tasks/{task}/annotations", json={"result": pick()})
+    assert labeler.get(f"/api/projects/{project}").json()["my_remaining_number"] == 0
+    assert labeler.get(f"/api/projects/{project}/next?empty=204").status_code == 204
+    assert labeler.get(f"/api/projects/{project}/next").status_code == 404

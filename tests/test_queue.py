@@ -89,17 +89,26 @@ def test_concurrent_labelers_never_share_the_last_slot(api, project, live_server
     assert all(t["total_annotations"] == 1 for t in tasks)
 
 
-def test_keep_is_bounded_so_one_labeler_cannot_hold_every_slot(api, project, labelers):
-    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(6)).json()["task_ids"]
+def test_keep_is_bounded_so_one_labeler_cannot_hold_every_slot(store, api, project, labelers):
+    from sqlalchemy import func, select
+
+    from preflab.store.schema import task_locks
+
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(8)).json()["task_ids"]
     greedy, other = labelers[:2]
-    held = [greedy.get(f"/api/projects/{project}/next").json()["id"]]
-    for _ in range(2):
-        keep = "&".join(f"keep={t}" for t in held)
+    held: list[int] = []
+    for _ in range(6):  # ask again and again, naming every task offered so far
+        keep = "&".join(f"keep={t}" for t in reversed(held))
         held.append(greedy.get(f"/api/projects/{project}/next?{keep}").json()["id"])
-    too_many = greedy.get(f"/api/projects/{project}/next?" + "&".join(f"keep={t}" for t in held))
-    assert too_many.status_code == 400 and "at most 2" in too_many.json()["detail"]
-    assert held == ids[:3]
-    assert other.get(f"/api/projects/{project}/next").json()["id"] == ids[3]  # the rest stay open
+    assert held == ids[:6]  # named tasks are never offered again...
+    with store.read() as conn:
+        claims = conn.execute(
+            select(func.count()).select_from(task_locks).where(task_locks.c.user_id == greedy.account.id)
+        ).scalar_one()
+    assert claims == 4  # ...but only the newest and the first three named keep their claims
+    assert other.get(f"/api/projects/{project}/next").json()["id"] == ids[0]  # released: open again
+    too_many = greedy.get(f"/api/projects/{project}/next?" + "&".join(f"keep={i}" for i in range(1, 22)))
+    assert too_many.status_code == 400 and "at most 20" in too_many.json()["detail"]
 
 
 def test_asking_again_does_not_extend_a_claim(store, api, project, labelers):

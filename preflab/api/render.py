@@ -115,10 +115,16 @@ def project_json(project, counters: dict, created_by=None) -> dict:
         "config_suitable_for_bulk_annotation": False,
         "state": "",
         "randomize_order": project["randomize_order"],
+        "render_markdown": project["render_markdown"],
         "restricted": project["restricted"],
         "updated_at": project["updated_at"],
-        **({"my_annotations_number": c["my_annotations_number"]} if "my_annotations_number" in c else {}),
+        **{key: c[key] for key in _MINE if key in c},
     }
+
+
+# The caller's own progress (preflab's additions): all their annotations, those that are not
+# skips, and how many more tasks ``/next`` could give them (in single-project answers).
+_MINE = ("my_annotations_number", "my_submitted_number", "my_remaining_number")
 
 
 def annotation_json(row, user=None) -> dict:

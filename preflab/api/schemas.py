@@ -36,6 +36,7 @@ class ProjectIn(_In):
     overlap_cohort_percentage: int | None = Field(None, ge=0, le=100)
     min_annotations_to_start_training: int | None = Field(None, ge=0)
     randomize_order: bool | None = None
+    render_markdown: bool | None = None
     restricted: bool | None = None
 
     def given(self) -> dict:

@@ -14,6 +14,7 @@ class Template:
     title: str
     description: str
     file: str
+    render_markdown: bool = True  # LLM answers are Markdown: projects made from the gallery draw it
 
     @property
     def config(self) -> str:

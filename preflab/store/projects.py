@@ -127,13 +127,14 @@ def counters(conn: Connection, project_ids: list[int], user_id: int | None = Non
     for row in conn.execute(query).mappings():
         out[row["project_id"]] = {k: int(v) for k, v in row.items() if k != "project_id"}
     if user_id is not None:
+        submitted = func.coalesce(func.sum(case((annotations.c.was_cancelled, 0), else_=1)), 0)
         mine = (
-            select(annotations.c.project_id, func.count())
+            select(annotations.c.project_id, func.count(), submitted)
             .where(annotations.c.project_id.in_(project_ids), annotations.c.completed_by == user_id)
             .group_by(annotations.c.project_id)
         )
-        for pid, n in conn.execute(mine):
-            out[pid]["my_annotations_number"] = n
         for pid in project_ids:
-            out[pid].setdefault("my_annotations_number", 0)
+            out[pid].update(my_annotations_number=0, my_submitted_number=0)
+        for pid, n, done in conn.execute(mine):
+            out[pid].update(my_annotations_number=n, my_submitted_number=int(done))
     return out

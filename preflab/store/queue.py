@@ -6,7 +6,7 @@ offer claims that slot for ``ttl`` seconds. Claims are made in a write transacti
 the database lock (SQLite) or the project row (PostgreSQL), so two labelers never get the same
 last open slot. A labeler who asks again while holding a live claim gets the same task back,
 without renewing it: a claim ends ``ttl`` seconds after it was made, however often it is asked
-for. A labeler holds at most ``1 + MAX_KEEP`` claims at once.
+for. A labeler holds at most ``1 + MAX_CLAIMS_KEPT`` claims at once, whatever they ask.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .schema import annotations, predictions, task_locks, tasks
 # Statements are built once; each call only binds values (this is the labeling hot path).
 _p = {name: bindparam(name) for name in ("project", "user", "now", "start", "maximum")}
 _KEEP = bindparam("keep", expanding=True)
+_RETAIN = bindparam("retain", expanding=True)
 
 _HELD = select(task_locks.c.task_id).where(
     task_locks.c.task_id.not_in(_KEEP),
@@ -71,12 +72,31 @@ _LEAST_CERTAIN = _FIRST_OPEN.order_by(None).order_by(func.coalesce(_NEWEST_SCORE
 _RELEASE = delete(task_locks).where(
     task_locks.c.user_id == _p["user"],
     task_locks.c.project_id == _p["project"],
-    task_locks.c.task_id.not_in(_KEEP),
+    task_locks.c.task_id.not_in(_RETAIN),
 )
 _CLAIM = insert(task_locks)
+_REMAINING = (
+    select(func.count())
+    .select_from(tasks)
+    .where(
+        tasks.c.project_id == _p["project"],
+        tasks.c.is_labeled.is_(False),
+        ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]),
+        tasks.c.total_annotations + _OTHERS < _p["maximum"],
+    )
+)
 
-#: How many claims a labeler may keep while asking for another task (the page prefetches one).
-MAX_KEEP = 2
+#: How many tasks a labeler may name in ``keep`` (the page's tabs: on screen, prefetched,
+#: answers still on their way) ...
+MAX_KEEP = 20
+#: ... and how many of those, the first named, keep their claims.
+MAX_CLAIMS_KEPT = 3
+
+
+def remaining(conn: Connection, project: RowMapping, user_id: int) -> int:
+    """How many tasks ``next_task`` could still give this user (their own claims included)."""
+    params = {"project": project["id"], "user": user_id, "now": time.time()}
+    return conn.execute(_REMAINING, {**params, "maximum": project["maximum_annotations"]}).scalar_one()
 
 
 def next_task(
@@ -84,25 +104,26 @@ def next_task(
 ) -> int | None:
     """Claim and return the id of the user's next task, or None when nothing is left for them.
 
-    ``keep`` are tasks the user holds and is still working on (the labeling page prefetches the
-    task after the one on screen): those claims stay, and the answer is another task. At most
-    ``MAX_KEEP`` of them; more raise ValueError.
+    ``keep`` are tasks the user is still working on (the labeling page prefetches the task after
+    the one on screen, other tabs show others): the answer is another task, and the claims on
+    the first ``MAX_CLAIMS_KEPT`` of them stay. At most ``MAX_KEEP``; more raise ValueError.
     """
-    if len(set(keep)) > MAX_KEEP:
+    keep = list(dict.fromkeys(keep))
+    if len(keep) > MAX_KEEP:
         raise ValueError(f"keep at most {MAX_KEEP} tasks")
     lock_project(conn, project["id"])
     params = {
         "project": project["id"],
         "user": user_id,
         "now": time.time(),
-        "keep": sorted(set(keep)),
+        "keep": keep,
+        "retain": keep[:MAX_CLAIMS_KEPT],
         "maximum": project["maximum_annotations"],
         "start": 0,
     }
     task_id = conn.execute(_HELD, params).scalar()
     if task_id is not None:  # the live claim stands as it is: asking again does not extend it
-        params["keep"] = sorted({*params["keep"], task_id})
-        conn.execute(_RELEASE, params)
+        conn.execute(_RELEASE, {**params, "retain": [*params["retain"], task_id]})
         return task_id
     if project["sampling"] == "Uniform sampling":
         low, high = conn.execute(_OPEN_RANGE, params).one()

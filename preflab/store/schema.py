@@ -64,6 +64,8 @@ projects = Table(
     Column("overlap_cohort_percentage", Integer, nullable=False, default=100),
     Column("min_annotations_to_start_training", Integer, nullable=False, default=0),
     Column("randomize_order", Boolean, nullable=False, default=False),
+    # Draw task text as (sanitized) Markdown on the labeling page; plain text otherwise, as in Label Studio.
+    Column("render_markdown", Boolean, nullable=False, default=False),
     Column("restricted", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),

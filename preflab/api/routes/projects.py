@@ -95,7 +95,10 @@ def validate_config(body: ProjectIn, user: UserDep) -> JSONResponse:
 @router.get("/api/projects/{project_id}")
 def get_project(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.read() as conn:
-        return JSONResponse(_payload(conn, project_for(conn, user, project_id), user))
+        project = project_for(conn, user, project_id)
+        payload = _payload(conn, project, user)
+        payload["my_remaining_number"] = queue.remaining(conn, project, user["id"])
+        return JSONResponse(payload)
 
 
 @router.patch("/api/projects/{project_id}")
@@ -123,7 +126,8 @@ def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep)
     """Claim the caller's next task: one they have not done, with a slot left under the
     project's ``maximum_annotations``, never the same last slot as another labeler.
     ``keep=ID`` (repeatable) keeps the caller's claims on those tasks and answers another one,
-    so a page can prefetch the task after the one on screen."""
+    so a page can prefetch the task after the one on screen. When nothing is left the answer is
+    404, or 204 with ``empty=204`` (a page that expects the end, without an error in its console)."""
     ttl = request.app.state.settings.lock_ttl
     keep = int_list(request, "keep") or ()
     if len(set(keep)) > queue.MAX_KEEP:
@@ -132,6 +136,8 @@ def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep)
         project = project_for(conn, user, project_id)
         task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
         if task_id is None:
+            if request.query_params.get("empty") == "204":
+                return Response(status_code=204)
             raise HTTPException(404, "No more tasks left to label in this project.")
         return JSONResponse(task_payload(conn, task_store.get(conn, task_id), user))
 
@@ -189,7 +195,13 @@ def templates(user: UserDep) -> JSONResponse:
     """The labeling-config gallery."""
     return JSONResponse(
         [
-            {"key": t.key, "title": t.title, "description": t.description, "config": t.config}
+            {
+                "key": t.key,
+                "title": t.title,
+                "description": t.description,
+                "config": t.config,
+                "render_markdown": t.render_markdown,
+            }
             for t in gallery.TEMPLATES
         ]
     )

@@ -75,9 +75,9 @@ function showUnsaved() {
 }
 
 async function fetchNext(keep) {
-  const query = keep.map((id) => `keep=${id}`).join("&");
+  const query = ["empty=204", ...keep.map((id) => `keep=${id}`)].join("&");
   try {
-    return await api(`/api/projects/${projectId}/next${query ? `?${query}` : ""}`);
+    return await api(`/api/projects/${projectId}/next?${query}`); // null (204) when nothing is left
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
@@ -209,26 +209,12 @@ function showPick() {
   }
 }
 
-// Where the counters start: this labeler's answers so far (from the server and from answers still
-// on their way) and an estimate of the tasks left for them.
-async function loadProgress() {
-  const all = project.my_annotations_number || 0;
-  let skips = 0;
-  if (all) {
-    try {
-      const rows = await api(`/api/projects/${projectId}/history?limit=${all}`);
-      skips = rows.filter((r) => r.was_cancelled).length;
-    } catch (_) {
-      /* counters are a convenience */
-    }
-  }
+// Where the counters start: this labeler's answers so far and the tasks the queue could still give
+// them (both from the server), corrected for answers still on their way to it.
+function loadProgress() {
   const queued = outbox.waiting().filter((e) => e.project === projectId && !e.annotation);
-  mine = all - skips + queued.filter((e) => !e.body.was_cancelled).length;
-  const open = Math.max(0, project.task_number - project.finished_task_number);
-  // with one annotation per task, the tasks this labeler answered are finished and only their
-  // skips stay open; with overlap, every task they touched may still be open
-  const touched = (project.maximum_annotations || 1) <= 1 ? skips : all;
-  left = Math.max(0, open - touched - queued.length);
+  mine = (project.my_submitted_number || 0) + queued.filter((e) => !e.body.was_cancelled).length;
+  left = Math.max(0, (project.my_remaining_number ?? 0) - queued.length);
 }
 
 function pairNames() {

@@ -39,7 +39,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const project = await api("/api/projects", {
       method: "POST",
-      body: { ...data, show_instruction: Boolean(data.expert_instruction), label_config: chosen.config },
+      body: { ...data, show_instruction: Boolean(data.expert_instruction), label_config: chosen.config, render_markdown: Boolean(chosen.render_markdown) },
     });
     location.assign(`/projects/${project.id}/import`);
   } catch (err) {
