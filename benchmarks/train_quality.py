@@ -35,21 +35,61 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CAPITALS = {
-    "France": "Paris", "Italy": "Rome", "Peru": "Lima", "Cuba": "Havana", "Japan": "Tokyo",
-    "Spain": "Madrid", "Kenya": "Nairobi", "Egypt": "Cairo", "Chile": "Santiago", "Norway": "Oslo",
-    "Greece": "Athens", "Russia": "Moscow", "Austria": "Vienna", "Poland": "Warsaw", "Sweden": "Stockholm",
-    "Germany": "Berlin", "Ireland": "Dublin", "Portugal": "Lisbon", "Hungary": "Budapest", "Finland": "Helsinki",
-    "Denmark": "Copenhagen", "Thailand": "Bangkok", "Vietnam": "Hanoi", "Turkey": "Ankara", "Iran": "Tehran",
-    "Iraq": "Baghdad", "Canada": "Ottawa", "Mexico": "Mexico City", "Argentina": "Buenos Aires", "China": "Beijing",
-    "India": "New Delhi", "Belgium": "Brussels", "Ghana": "Accra", "Nepal": "Kathmandu", "Qatar": "Doha",
-    "Syria": "Damascus", "Latvia": "Riga", "Estonia": "Tallinn", "Mali": "Bamako", "Chad": "N'Djamena",
+    "France": "Paris",
+    "Italy": "Rome",
+    "Peru": "Lima",
+    "Cuba": "Havana",
+    "Japan": "Tokyo",
+    "Spain": "Madrid",
+    "Kenya": "Nairobi",
+    "Egypt": "Cairo",
+    "Chile": "Santiago",
+    "Norway": "Oslo",
+    "Greece": "Athens",
+    "Russia": "Moscow",
+    "Austria": "Vienna",
+    "Poland": "Warsaw",
+    "Sweden": "Stockholm",
+    "Germany": "Berlin",
+    "Ireland": "Dublin",
+    "Portugal": "Lisbon",
+    "Hungary": "Budapest",
+    "Finland": "Helsinki",
+    "Denmark": "Copenhagen",
+    "Thailand": "Bangkok",
+    "Vietnam": "Hanoi",
+    "Turkey": "Ankara",
+    "Iran": "Tehran",
+    "Iraq": "Baghdad",
+    "Canada": "Ottawa",
+    "Mexico": "Mexico City",
+    "Argentina": "Buenos Aires",
+    "China": "Beijing",
+    "India": "New Delhi",
+    "Belgium": "Brussels",
+    "Ghana": "Accra",
+    "Nepal": "Kathmandu",
+    "Qatar": "Doha",
+    "Syria": "Damascus",
+    "Latvia": "Riga",
+    "Estonia": "Tallinn",
+    "Mali": "Bamako",
+    "Chad": "N'Djamena",
 }
 NAMES = ["Ann", "Bob", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivan", "Jo", "Kim", "Lea", "Max", "Nia"]
 WORDS = ["red", "blue", "green", "cat", "dog", "sun", "moon", "tree", "rock", "fish", "bird", "lamp"]
 
 
-QUESTIONS = ["What is the capital of {c}?", "Which city is the capital of {c}?", "Name the capital city of {c}."]
-ANSWERS = ["The capital of {c} is {city}.", "{city} is the capital of {c}.", "It is {city}, the capital of {c}."]
+QUESTIONS = [
+    "What is the capital of {c}?",
+    "Which city is the capital of {c}?",
+    "Name the capital city of {c}.",
+]
+ANSWERS = [
+    "The capital of {c} is {city}.",
+    "{city} is the capital of {c}.",
+    "It is {city}, the capital of {c}.",
+]
 
 
 def _close_in_length(rng, value, pool, slack=1):
@@ -69,7 +109,9 @@ def facts(rng):
 def arithmetic(rng):
     a, b = rng.randint(10, 89), rng.randint(10, 89)
     right = a + b
-    wrong = right + rng.choice([-1, 1]) if right % 10 not in (0, 9) else right + (1 if right % 10 == 0 else -1)
+    wrong = (
+        right + rng.choice([-1, 1]) if right % 10 not in (0, 9) else right + (1 if right % 10 == 0 else -1)
+    )
     prompt = f"What is {a} + {b}?"
     return prompt, f"{a} + {b} = {right}.", f"{a} + {b} = {wrong}."
 
@@ -78,7 +120,9 @@ def json_shape(rng):
     name, age = rng.choice(NAMES), rng.randint(18, 90)
     prompt = f"Give {name}'s record as a JSON object with the keys name and age ({name} is {age})."
     right = json.dumps({"name": name, "age": age})
-    broken = rng.choice([right[:-1] + "]", "[" + right[1:], right.replace(", ", "; ", 1), right.replace('"age"', "'age'")])
+    broken = rng.choice(
+        [right[:-1] + "]", "[" + right[1:], right.replace(", ", "; ", 1), right.replace('"age"', "'age'")]
+    )
     return prompt, right, broken
 
 
@@ -93,14 +137,26 @@ def counting(rng):
 def relevance(rng):
     country = rng.choice(list(CAPITALS))
     size = len(country) + len(CAPITALS[country])
-    others = sorted((c for c in CAPITALS if c != country), key=lambda c: abs(len(c) + len(CAPITALS[c]) - size))
+    others = sorted(
+        (c for c in CAPITALS if c != country), key=lambda c: abs(len(c) + len(CAPITALS[c]) - size)
+    )
     other = rng.choice(others[:4])
     answer = rng.choice(ANSWERS)
     prompt = rng.choice(QUESTIONS).format(c=country)
-    return prompt, answer.format(c=country, city=CAPITALS[country]), answer.format(c=other, city=CAPITALS[other])
+    return (
+        prompt,
+        answer.format(c=country, city=CAPITALS[country]),
+        answer.format(c=other, city=CAPITALS[other]),
+    )
 
 
-KINDS = {"facts": facts, "arithmetic": arithmetic, "json": json_shape, "counting": counting, "relevance": relevance}
+KINDS = {
+    "facts": facts,
+    "arithmetic": arithmetic,
+    "json": json_shape,
+    "counting": counting,
+    "relevance": relevance,
+}
 
 
 def make_rows(per_kind: int, flip: float, seed: int) -> list[dict]:
@@ -117,7 +173,9 @@ def make_rows(per_kind: int, flip: float, seed: int) -> list[dict]:
             seen.add((prompt, right, wrong))
             noisy = rng.random() < flip
             chosen, rejected = (wrong, right) if noisy else (right, wrong)
-            rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected, "kind": kind, "flipped": noisy})
+            rows.append(
+                {"prompt": prompt, "chosen": chosen, "rejected": rejected, "kind": kind, "flipped": noisy}
+            )
     rng.shuffle(rows)
     return rows
 
@@ -153,8 +211,15 @@ def main() -> None:
     # prompt, and the held-out pairs are scored against their true labels below.
     out = Path(args.output or tempfile.mkdtemp(prefix="preflab-quality-"))
     config = TrainConfig(
-        model=args.model or minilm_path(), output_dir=str(out), epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.lr, eval_fraction=args.eval_fraction, seed=args.seed, max_length=128, logging_steps=50,
+        model=args.model or minilm_path(),
+        output_dir=str(out),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        eval_fraction=args.eval_fraction,
+        seed=args.seed,
+        max_length=128,
+        logging_steps=50,
     )
     started = time.perf_counter()
     metrics = train(config, loaded, source="benchmarks/train_quality.py")
@@ -191,7 +256,9 @@ def main() -> None:
         print(f"{kind:<11} {len(items):>5} {acc:>8.1%} {base:>7.1%} {0.5:>7.1%}")
     all_base = length_baseline(p for _, p in truth)
     print(f"{'all':<11} {total:>5} {total_hits / total:>8.1%} {all_base:>7.1%} {0.5:>7.1%}")
-    print(f"(accuracy against the noisy held-out labels, as metrics.json reports it: {metrics['eval_accuracy']:.1%})")
+    print(
+        f"(accuracy against the noisy held-out labels, as metrics.json reports it: {metrics['eval_accuracy']:.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ loss in both); they differ in what `preflab train` changes (see preflab/train/tr
 gradient checkpointing only when the model would not fit, length-grouped batches padded to a
 multiple of 64 (GPU) or 8 (CPU), bf16 on GPUs. Each run is a separate process, so peak memory is
 its own. Prints pairs/s, tokens/s (real tokens, no padding), peak memory and the share of the
-device's peak compute (6 × parameters × tokens/s, the usual MFU convention).
+device's peak compute (6 x parameters x tokens/s, the usual MFU convention).
 
     .venv/bin/python benchmarks/train_throughput.py                    # MiniLM, CPU or GPU
     .venv/bin/python benchmarks/train_throughput.py --model DIR --steps 30 --min-tokens 64 --max-tokens 1024
 
 On a GPU, pass a decoder checkpoint (e.g. `preflab model import-gguf` of SmolLM2, or any local
-Qwen2-0.5B) and 64–1024-token pairs, the shapes of the issue's H200 figures. Under 5 minutes.
+Qwen2-0.5B) and 64-1024-token pairs, the shapes of the issue's H200 figures. Under 5 minutes.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = "the a of to and in is it that for on with as was by at from this be or an are not have".split()
+WORDS = "the a of to and in is it that for on with as was by at from this be or an are not have".split()  # noqa: SIM905
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
 
 
 def cpu_peak_flops() -> float:
-    """fp32 FMA peak of this CPU: cores × GHz × FLOPs per cycle (AVX-512: 32, AVX2: 16)."""
+    """fp32 FMA peak of this CPU: cores x GHz x FLOPs per cycle (AVX-512: 32, AVX2: 16)."""
     flags, mhz = "", 2000.0
     try:
         info = Path("/proc/cpuinfo").read_text()
@@ -90,8 +90,14 @@ def run_one(args) -> dict:
     clock = Clock()
     out = tempfile.mkdtemp(prefix="preflab-throughput-")
     config = TrainConfig(
-        model=args.model, output_dir=out, max_steps=args.steps, batch_size=args.batch_size,
-        max_length=args.max_tokens, eval_fraction=0.0, logging_steps=1, save_steps=10**6,
+        model=args.model,
+        output_dir=out,
+        max_steps=args.steps,
+        batch_size=args.batch_size,
+        max_length=args.max_tokens,
+        eval_fraction=0.0,
+        logging_steps=1,
+        save_steps=10**6,
         trl_defaults=args.child == "trl",
     )
     if torch.cuda.is_available():
@@ -115,7 +121,10 @@ def run_one(args) -> dict:
         "peak_memory_gib": peak_mem,
         "mfu": 6 * metrics["parameters"] * measured_tokens / seconds / peak,
         "parameters": metrics["parameters"],
-        "settings": {k: metrics["settings"][k] for k in ("gradient_checkpointing", "precision", "group_by_length", "pad_to_multiple_of")},
+        "settings": {
+            k: metrics["settings"][k]
+            for k in ("gradient_checkpointing", "precision", "group_by_length", "pad_to_multiple_of")
+        },
     }
 
 
@@ -154,7 +163,9 @@ def main() -> None:
 
     first = results[0]
     print(f"model {args.model} ({first['parameters'] / 1e6:.1f}M parameters) on {first['device']}")
-    print(f"{args.batch_size} pairs per step, {args.min_tokens}-{args.max_tokens} tokens, {args.steps - args.warmup} timed steps")
+    print(
+        f"{args.batch_size} pairs per step, {args.min_tokens}-{args.max_tokens} tokens, {args.steps - args.warmup} timed steps"
+    )
     print(f"{'path':<28} {'pairs/s':>8} {'tokens/s':>9} {'peak GiB':>9} {'peak compute':>13}")
     for r in results:
         label = "TRL RewardTrainer defaults" if r["config"] == "trl" else "preflab train"

@@ -14,7 +14,7 @@ from preflab.train import TrainConfig, from_rows, read_jsonl, train  # noqa: E40
 from preflab.train.evaluate import evaluate_dir  # noqa: E402
 from preflab.train.model import Encoder, load_tokenizer  # noqa: E402
 
-WORDS = "the answer is good evil what how why of to a capital paris london cat dog".split()
+WORDS = "the answer is good evil what how why of to a capital paris london cat dog".split()  # noqa: SIM905
 
 
 def make_tiny_bert(folder):
@@ -49,9 +49,16 @@ def make_tiny_llama(folder):
     ).save_pretrained(folder)
     torch.manual_seed(0)
     config = LlamaConfig(
-        vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128,
-        pad_token_id=0, eos_token_id=2, bos_token_id=None,
+        vocab_size=len(vocab),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
+        pad_token_id=0,
+        eos_token_id=2,
+        bos_token_id=None,
     )
     LlamaForCausalLM(config).save_pretrained(folder)
     return folder
@@ -86,8 +93,14 @@ def trained(tmp_path_factory, tiny_bert):
     """One training run shared by the tests that read its outputs."""
     out = tmp_path_factory.mktemp("rm")
     config = TrainConfig(
-        model=str(tiny_bert), output_dir=str(out), epochs=4, batch_size=16, learning_rate=2e-3,
-        eval_fraction=0.2, logging_steps=2, max_length=64,
+        model=str(tiny_bert),
+        output_dir=str(out),
+        epochs=4,
+        batch_size=16,
+        learning_rate=2e-3,
+        eval_fraction=0.2,
+        logging_steps=2,
+        max_length=64,
     )
     metrics = train(config, from_rows(toy_rows(160)), source="toy")
     return out, metrics
@@ -99,7 +112,18 @@ def test_encoder_uses_sep_for_tokenizers_without_eos_and_keeps_the_answer(tiny_b
     enc = Encoder(tok, max_length=16)
     ids = enc.ids("what is capital of paris", "the answer is good")
     assert tok.convert_ids_to_tokens(ids) == [
-        "[CLS]", "what", "is", "capital", "of", "paris", "[SEP]", "the", "answer", "is", "good", "[SEP]"
+        "[CLS]",
+        "what",
+        "is",
+        "capital",
+        "of",
+        "paris",
+        "[SEP]",
+        "the",
+        "answer",
+        "is",
+        "good",
+        "[SEP]",
     ]
     long_prompt = " ".join(["cat"] * 40) + " why"
     tokens = tok.convert_ids_to_tokens(enc.ids(long_prompt, "the answer is good"))
@@ -122,7 +146,7 @@ def test_training_lowers_the_loss_and_writes_a_loadable_model(trained):
     assert saved["settings"]["gradient_checkpointing"] is False  # small model on CPU
     assert not (out / "checkpoints").exists()
     card = (out / "README.md").read_text()
-    assert "Bradley–Terry" in card and f"{saved['train_pairs']} training pairs" in card
+    assert "Bradley-Terry" in card and f"{saved['train_pairs']} training pairs" in card
 
     model = AutoModelForSequenceClassification.from_pretrained(out)
     tok = AutoTokenizer.from_pretrained(out)
@@ -149,7 +173,15 @@ def test_evaluate_beats_chance_on_a_separable_set(trained, tmp_path):
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     assert printed["accuracy"] == report["accuracy"]
-    assert {"pairs", "accuracy", "ci_low", "ci_high", "length_baseline", "by_agreement", "calibration"} <= set(printed)
+    assert {
+        "pairs",
+        "accuracy",
+        "ci_low",
+        "ci_high",
+        "length_baseline",
+        "by_agreement",
+        "calibration",
+    } <= set(printed)
     text = CliRunner().invoke(cli, ["evaluate", str(out), str(data)])
     assert "length baseline" in text.output and "calibration" in text.output
 
@@ -164,15 +196,36 @@ def test_train_command_resumes_from_its_checkpoint(tiny_bert, tmp_path):
     data = write_jsonl(tmp_path / "prefs.jsonl", toy_rows(48))
     out = tmp_path / "rm"
     config = TrainConfig(
-        model=str(tiny_bert), output_dir=str(out), batch_size=8, max_steps=6, save_steps=3,
-        eval_fraction=0.2, max_length=64,
+        model=str(tiny_bert),
+        output_dir=str(out),
+        batch_size=8,
+        max_steps=6,
+        save_steps=3,
+        eval_fraction=0.2,
+        max_length=64,
     )
     with pytest.raises(KeyboardInterrupt):
         train(config, read_jsonl(data), callbacks=[Interrupt()])
     assert (out / "checkpoints" / "checkpoint-3").is_dir()
 
-    args = ["train", str(data), "--model", str(tiny_bert), "-o", str(out), "--batch-size", "8",
-            "--max-steps", "6", "--save-steps", "3", "--eval-fraction", "0.2", "--max-length", "64"]
+    args = [
+        "train",
+        str(data),
+        "--model",
+        str(tiny_bert),
+        "-o",
+        str(out),
+        "--batch-size",
+        "8",
+        "--max-steps",
+        "6",
+        "--save-steps",
+        "3",
+        "--eval-fraction",
+        "0.2",
+        "--max-length",
+        "64",
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "held-out accuracy" in result.output
@@ -195,8 +248,14 @@ def test_decoder_models_train_and_end_with_eos(tmp_path):
     ids = Encoder(tok, 32).ids("what is 3", "the answer is good")
     assert tok.convert_ids_to_tokens(ids) == ["what", "is", "3", "the", "answer", "is", "good", "<eos>"]
     metrics = train(
-        TrainConfig(model=str(folder), output_dir=str(tmp_path / "rm"), max_steps=3, batch_size=8,
-                    eval_fraction=0.2, max_length=32),
+        TrainConfig(
+            model=str(folder),
+            output_dir=str(tmp_path / "rm"),
+            max_steps=3,
+            batch_size=8,
+            eval_fraction=0.2,
+            max_length=32,
+        ),
         from_rows(toy_rows(40)),
     )
     assert metrics["steps"] == 3 and metrics["eval_pairs"] > 0
@@ -204,13 +263,16 @@ def test_decoder_models_train_and_end_with_eos(tmp_path):
 
 def test_a_missing_model_folder_is_a_clear_error(tmp_path):
     data = write_jsonl(tmp_path / "p.jsonl", toy_rows(4))
-    result = CliRunner().invoke(cli, ["train", str(data), "--model", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        cli, ["train", str(data), "--model", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]
+    )
     assert result.exit_code == 1 and "Error:" in result.output
 
 
 def test_project_source_without_export_support_is_a_clear_error_or_works(tmp_path):
     result = CliRunner().invoke(
-        cli, ["train", "project:x", "--model", "m", "-o", str(tmp_path / "o"), "--data-dir", str(tmp_path / "d")]
+        cli,
+        ["train", "project:x", "--model", "m", "-o", str(tmp_path / "o"), "--data-dir", str(tmp_path / "d")],
     )
     assert result.exit_code == 1 and "project:ID" in result.output
 
@@ -224,8 +286,22 @@ def test_minilm_from_its_package_trains_a_few_steps(tmp_path):
     data = write_jsonl(tmp_path / "p.jsonl", toy_rows(30))
     result = CliRunner().invoke(
         cli,
-        ["train", str(data), "--model", str(minilm.get_model_path()), "-o", str(out), "--max-steps", "3",
-         "--batch-size", "4", "--max-length", "48", "--eval-fraction", "0.2"],
+        [
+            "train",
+            str(data),
+            "--model",
+            str(minilm.get_model_path()),
+            "-o",
+            str(out),
+            "--max-steps",
+            "3",
+            "--batch-size",
+            "4",
+            "--max-length",
+            "48",
+            "--eval-fraction",
+            "0.2",
+        ],
     )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())

@@ -30,14 +30,25 @@ def test_split_keeps_every_prompt_on_one_side_and_is_stable():
 def test_reads_text_and_conversational_rows_and_drops_empty_ones(tmp_path):
     path = tmp_path / "prefs.jsonl"
     lines = [
-        {"prompt": "2+2?", "chosen": "4", "rejected": "5", "margin": 1.5, "agreement": 1.0, "task_id": 3,
-         "votes": {"chosen": 2}},
-        {"prompt": [{"role": "user", "content": "hi"}],
-         "chosen": [{"role": "assistant", "content": "hello"}],
-         "rejected": [{"role": "assistant", "content": "go away"}]},
+        {
+            "prompt": "2+2?",
+            "chosen": "4",
+            "rejected": "5",
+            "margin": 1.5,
+            "agreement": 1.0,
+            "task_id": 3,
+            "votes": {"chosen": 2},
+        },
+        {
+            "prompt": [{"role": "user", "content": "hi"}],
+            "chosen": [{"role": "assistant", "content": "hello"}],
+            "rejected": [{"role": "assistant", "content": "go away"}],
+        },
         # implicit prompt: the shared leading messages
-        {"chosen": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "good"}],
-         "rejected": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "bad"}]},
+        {
+            "chosen": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "good"}],
+            "rejected": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "bad"}],
+        },
         {"prompt": "same", "chosen": "x", "rejected": "x"},
         {"prompt": "empty", "chosen": "", "rejected": "y"},
     ]
@@ -45,7 +56,12 @@ def test_reads_text_and_conversational_rows_and_drops_empty_ones(tmp_path):
     loaded = read_jsonl(path)
     assert loaded.dropped == 2
     first, chat, implicit = loaded.pairs
-    assert (first.margin, first.agreement, first.task_id, first.extra) == (1.5, 1.0, 3, {"votes": {"chosen": 2}})
+    assert (first.margin, first.agreement, first.task_id, first.extra) == (
+        1.5,
+        1.0,
+        3,
+        {"votes": {"chosen": 2}},
+    )
     assert chat.chosen == [{"role": "assistant", "content": "hello"}]
     assert implicit.prompt == [{"role": "user", "content": "q"}]
     assert implicit.rejected == [{"role": "assistant", "content": "bad"}]
@@ -82,8 +98,10 @@ def test_length_baseline_counts_ties_half():
 
 def test_report_accuracy_interval_agreement_levels_and_calibration():
     pairs = from_rows(
-        [{"prompt": f"p{i}", "chosen": "aaaa", "rejected": "bbbb", "agreement": 1.0 if i < 8 else 0.6}
-         for i in range(10)]
+        [
+            {"prompt": f"p{i}", "chosen": "aaaa", "rejected": "bbbb", "agreement": 1.0 if i < 8 else 0.6}
+            for i in range(10)
+        ]
     ).pairs
     rewards = [(3.0, 0.0)] * 7 + [(0.0, 3.0)] + [(0.1, 0.0), (0.0, 0.1)]
     r = report(rewards, pairs)

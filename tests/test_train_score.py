@@ -19,8 +19,15 @@ def reward_model(tmp_path_factory):
     base = make_tiny_bert(tmp_path_factory.mktemp("tiny"))
     out = tmp_path_factory.mktemp("rm")
     train(
-        TrainConfig(model=str(base), output_dir=str(out), epochs=3, batch_size=16, learning_rate=2e-3,
-                    eval_fraction=0.1, max_length=64),
+        TrainConfig(
+            model=str(base),
+            output_dir=str(out),
+            epochs=3,
+            batch_size=16,
+            learning_rate=2e-3,
+            eval_fraction=0.1,
+            max_length=64,
+        ),
         from_rows(toy_rows(120)),
     )
     return out
@@ -29,13 +36,19 @@ def reward_model(tmp_path_factory):
 def test_layout_reads_the_pairwise_answers_and_the_prompt():
     spec = layout(SEED_CONFIG)
     assert (spec.control, spec.to_name, spec.left, spec.right, spec.prompt_keys) == (
-        "comparison", "answer1,answer2", "answer1", "answer2", ("prompt",)
+        "comparison",
+        "answer1,answer2",
+        "answer1",
+        "answer2",
+        ("prompt",),
     )
     pair = task_pair(spec, {"prompt": "p", "answer1": "a", "answer2": "b"})
     assert (pair.prompt, pair.chosen, pair.rejected) == ("p", "a", "b")
     assert task_pair(spec, {"prompt": "p", "answer1": "a"}) is None
     with pytest.raises(ScoreError, match="no Pairwise"):
-        layout('<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>')
+        layout(
+            '<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>'
+        )
 
 
 def test_score_writes_predictions_the_api_returns(api, project, store, reward_model):
@@ -56,8 +69,12 @@ def test_score_writes_predictions_the_api_returns(api, project, store, reward_mo
         assert prediction["model_version"] == "rm-v1"
         assert 0.5 <= prediction["score"] <= 1.0
         assert prediction["result"] == [
-            {"from_name": "comparison", "to_name": "answer1,answer2", "type": "pairwise",
-             "value": {"selected": side}}
+            {
+                "from_name": "comparison",
+                "to_name": "answer1,answer2",
+                "type": "pairwise",
+                "value": {"selected": side},
+            }
         ]
         assert body["total_predictions"] == 1
     assert api.get(f"/api/tasks/{ids[3]}").json()["predictions"] == []
@@ -73,17 +90,23 @@ def test_score_writes_predictions_the_api_returns(api, project, store, reward_mo
 def test_score_command(settings, store, api, reward_model):
     r = api.post("/api/projects", json={"title": "P", "label_config": PAIRWISE})
     pid = r.json()["id"]
-    api.post(f"/api/projects/{pid}/import", json=[{"prompt": "what is 1 of 2", "answer1": "the answer is good 1",
-                                                   "answer2": "the answer is evil 1"}])
+    api.post(
+        f"/api/projects/{pid}/import",
+        json=[
+            {"prompt": "what is 1 of 2", "answer1": "the answer is good 1", "answer2": "the answer is evil 1"}
+        ],
+    )
     env = {"PREFLAB_DATABASE_URL": settings.database_url} if settings.database_url else {}
     result = CliRunner().invoke(
-        cli, ["score", str(reward_model), "--project", str(pid), "--data-dir", str(settings.data_dir)],
+        cli,
+        ["score", str(reward_model), "--project", str(pid), "--data-dir", str(settings.data_dir)],
         env=env,
     )
     assert result.exit_code == 0, result.output
     assert f"Scored 1 tasks of project {pid} as {reward_model.name!r}" in result.output
     missing = CliRunner().invoke(
-        cli, ["score", str(reward_model), "--project", "999", "--data-dir", str(settings.data_dir)],
+        cli,
+        ["score", str(reward_model), "--project", "999", "--data-dir", str(settings.data_dir)],
         env=env,
     )
     assert missing.exit_code == 1 and "no project 999" in missing.output

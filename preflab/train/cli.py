@@ -75,41 +75,62 @@ def load_source(source: str, data_dir: Path):
         if project_store.get(conn, project_id) is None:
             raise DataError(f"there is no project {project_id}")
     text = b"".join(exports.stream(store, project_id, fmt))
-    rows = [(f"project {project_id} row {i}", orjson.loads(line)) for i, line in enumerate(text.splitlines(), 1)]
+    rows = [
+        (f"project {project_id} row {i}", orjson.loads(line)) for i, line in enumerate(text.splitlines(), 1)
+    ]
     return from_rows(rows)
 
 
 @click.command("train")
 @click.argument("source")
 @click.option("--model", "model", required=True, help=_HELP["model"])
-@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help=_HELP["output_dir"])
+@click.option(
+    "-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help=_HELP["output_dir"]
+)
 @click.option("--epochs", type=float, default=1.0, show_default=True, help=_HELP["epochs"])
 @click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help=_HELP["batch_size"])
-@click.option("--max-length", type=click.IntRange(16), default=512, show_default=True, help=_HELP["max_length"])
+@click.option(
+    "--max-length", type=click.IntRange(16), default=512, show_default=True, help=_HELP["max_length"]
+)
 @click.option("--lr", "learning_rate", type=float, default=None, help=_HELP["learning_rate"])
 @click.option(
-    "--eval-fraction", type=click.FloatRange(0, 0.9), default=0.1, show_default=True, help=_HELP["eval_fraction"]
+    "--eval-fraction",
+    type=click.FloatRange(0, 0.9),
+    default=0.1,
+    show_default=True,
+    help=_HELP["eval_fraction"],
 )
 @click.option("--seed", type=int, default=42, show_default=True, help=_HELP["seed"])
 @click.option("--max-steps", type=int, default=-1, show_default=True, help=_HELP["max_steps"])
 @click.option(
-    "--gradient-accumulation-steps", type=click.IntRange(1), default=1, show_default=True,
+    "--gradient-accumulation-steps",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
     help=_HELP["gradient_accumulation_steps"],
 )
 @click.option(
-    "--gradient-checkpointing", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+    "--gradient-checkpointing",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
     help=_HELP["gradient_checkpointing"],
 )
 @click.option(
-    "--precision", type=click.Choice(["auto", "bf16", "fp16", "fp32"]), default="auto", show_default=True,
+    "--precision",
+    type=click.Choice(["auto", "bf16", "fp16", "fp32"]),
+    default="auto",
+    show_default=True,
     help=_HELP["precision"],
 )
-@click.option("--save-steps", type=click.IntRange(1), default=200, show_default=True, help=_HELP["save_steps"])
+@click.option(
+    "--save-steps", type=click.IntRange(1), default=200, show_default=True, help=_HELP["save_steps"]
+)
 @click.option("--resume/--no-resume", default=True, show_default=True, help=_HELP["resume"])
 @click.option("--trl-defaults", is_flag=True, help=_HELP["trl_defaults"])
 @_data_dir
 def train_command(source: str, data_dir: Path, **options):
-    """Train a Bradley–Terry reward model on preference pairs.
+    """Train a Bradley-Terry reward model on preference pairs.
 
     SOURCE is a PREFERENCE_JSONL file ({"prompt", "chosen", "rejected"} rows, text or chat
     messages, optional "margin" and "agreement") or project:ID. Train and eval are split by
@@ -135,7 +156,11 @@ def train_command(source: str, data_dir: Path, **options):
     click.echo(
         f"Trained on {metrics['train_pairs']} pairs in {metrics['train_seconds']:.0f}s "
         f"({metrics['pairs_per_second']} pairs/s); held-out accuracy "
-        + (f"{100 * acc:.1f}% on {metrics['eval_pairs']} pairs (length baseline {100 * base:.1f}%)" if acc is not None else "n/a (no held-out pairs)")
+        + (
+            f"{100 * acc:.1f}% on {metrics['eval_pairs']} pairs (length baseline {100 * base:.1f}%)"
+            if acc is not None
+            else "n/a (no held-out pairs)"
+        )
     )
     click.echo(f"Wrote {config.output_dir}")
 
@@ -144,7 +169,9 @@ def train_command(source: str, data_dir: Path, **options):
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass.")
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass."
+)
 def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
     """Evaluate a reward model on a PREFERENCE_JSONL file.
 
@@ -169,13 +196,18 @@ def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--project", "project_id", type=int, required=True, help="Project whose tasks to score.")
 @click.option(
-    "--model-version", default=None,
+    "--model-version",
+    default=None,
     help="Name stored with each prediction; default: the model folder's name. A rerun with the same "
     "name replaces that version's predictions.",
 )
-@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass.")
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass."
+)
 @_data_dir
-def score_command(model_dir: str, project_id: int, model_version: str | None, batch_size: int, data_dir: Path):
+def score_command(
+    model_dir: str, project_id: int, model_version: str | None, batch_size: int, data_dir: Path
+):
     """Score both answers of every task of a project and store a prediction per task.
 
     Each prediction is a Pairwise result for the answer the model prefers, with score = the
@@ -189,7 +221,10 @@ def score_command(model_dir: str, project_id: int, model_version: str | None, ba
     store = _open_store(data_dir)
     try:
         result = score_project(
-            store, project_id, model_dir, model_version=model_version or Path(model_dir).resolve().name,
+            store,
+            project_id,
+            model_dir,
+            model_version=model_version or Path(model_dir).resolve().name,
             batch_size=batch_size,
         )
     except (ScoreError, ModelError) as exc:
@@ -207,7 +242,14 @@ def model_group():
 
 @model_group.command("import-gguf")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the checkpoint to.")
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the checkpoint to.",
+)
 def import_gguf_command(file: str, output_dir: str):
     """De-quantize a GGUF model file into a normal Hugging Face checkpoint folder.
 

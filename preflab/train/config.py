@@ -26,9 +26,13 @@ class TrainConfig:
     )
     eval_fraction: float = field(
         default=0.1,
-        metadata={"help": "Share of the prompts held out for evaluation (every pair of a prompt on one side)."},
+        metadata={
+            "help": "Share of the prompts held out for evaluation (every pair of a prompt on one side)."
+        },
     )
-    seed: int = field(default=42, metadata={"help": "Seed for the split, the initial head and the data order."})
+    seed: int = field(
+        default=42, metadata={"help": "Seed for the split, the initial head and the data order."}
+    )
     # Training
     epochs: float = field(default=1.0, metadata={"help": "Passes over the training pairs."})
     batch_size: int = field(default=16, metadata={"help": "Pairs per step on each device (2x sequences)."})

@@ -5,7 +5,7 @@
 - by agreement level: "unanimous" (agreement 1.0), "split" (below 1.0), "unknown" (no agreement
   in the row), so one sees whether the model fails where labelers disagreed too;
 - calibration: pairs binned by the model's confidence in its preferred answer,
-  ``sigmoid(|r_a - r_b|)`` (the Bradley–Terry win probability), each bin with its mean confidence
+  ``sigmoid(|r_a - r_b|)`` (the Bradley-Terry win probability), each bin with its mean confidence
   and the observed share of pairs where that answer was the chosen one; ``ece`` is the pairs-
   weighted mean gap between the two;
 - baselines: the length baseline (the longer answer wins) and chance (0.5).
@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,7 +68,7 @@ def report(rewards: Sequence[tuple[float, float]], pairs: Sequence[Pair]) -> dic
             }
     bins = [
         {"low": lo, "high": hi, "pairs": 0, "confidence_sum": 0.0, "wins": 0.0}
-        for lo, hi in zip(CALIBRATION_EDGES, CALIBRATION_EDGES[1:], strict=False)
+        for lo, hi in itertools.pairwise(CALIBRATION_EDGES)
     ]
     for (c, r), hit in zip(rewards, hits, strict=True):
         confidence = _sigmoid(abs(c - r))
@@ -115,7 +116,7 @@ def _pct(value) -> str:
 def format_report(r: dict) -> str:
     lines = [
         f"pairs              {r['pairs']}",
-        f"accuracy           {_pct(r['accuracy'])}  (95% CI {_pct(r['ci_low'])} – {_pct(r['ci_high'])})",
+        f"accuracy           {_pct(r['accuracy'])}  (95% CI {_pct(r['ci_low'])} - {_pct(r['ci_high'])})",
         f"length baseline    {_pct(r['length_baseline'])}  (the longer answer wins)",
         f"chance             {_pct(r['chance'])}",
         "",
@@ -124,12 +125,12 @@ def format_report(r: dict) -> str:
     for level, v in r["by_agreement"].items():
         lines.append(
             f"  {level:<10} {v['pairs']:>6} pairs  {_pct(v['accuracy'])}  "
-            f"(95% CI {_pct(v['ci_low'])} – {_pct(v['ci_high'])})"
+            f"(95% CI {_pct(v['ci_low'])} - {_pct(v['ci_high'])})"
         )
     lines += ["", "calibration (model confidence vs. observed win rate)"]
     for b in r["calibration"]:
         lines.append(
-            f"  {b['low']:.1f}–{b['high']:.1f}  {b['pairs']:>6} pairs  confidence {_pct(b['confidence'])}"
+            f"  {b['low']:.1f}-{b['high']:.1f}  {b['pairs']:>6} pairs  confidence {_pct(b['confidence'])}"
             f"  win rate {_pct(b['win_rate'])}"
         )
     if r["ece"] is not None:

@@ -50,7 +50,11 @@ def import_gguf(file: str | Path, output_dir: str | Path) -> dict:
         )
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
         raise GGUFError(f"cannot read {file.name}: {exc}") from exc
-    quantized = [n for n, p in model.named_parameters() if p.dtype not in (torch.float32, torch.float16, torch.bfloat16)]
+    quantized = [
+        n
+        for n, p in model.named_parameters()
+        if p.dtype not in (torch.float32, torch.float16, torch.bfloat16)
+    ]
     if quantized:
         raise GGUFError(f"{file.name}: weights stayed quantized ({quantized[0]}, …); upgrade transformers")
     # The weights are dense now: forget that they came from a quantized file.

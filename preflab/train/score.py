@@ -135,19 +135,25 @@ def score_project(
     after = 0
     while True:
         with store.read() as conn:
-            page = conn.execute(
-                select(*columns)
-                .where(tasks.c.project_id == project_id, tasks.c.id > after)
-                .order_by(tasks.c.id)
-                .limit(page_size)
-            ).mappings().all()
+            page = (
+                conn.execute(
+                    select(*columns)
+                    .where(tasks.c.project_id == project_id, tasks.c.id > after)
+                    .order_by(tasks.c.id)
+                    .limit(page_size)
+                )
+                .mappings()
+                .all()
+            )
         if not page:
             break
         after = page[-1]["id"]
         items = [(row, task_pair(spec, orjson.loads(row["data"]))) for row in page]
         usable = [(row, pair) for row, pair in items if pair is not None]
         skipped += len(items) - len(usable)
-        values = score_pairs(model, tokenizer, [p for _, p in usable], max_length=max_length, batch_size=batch_size)
+        values = score_pairs(
+            model, tokenizer, [p for _, p in usable], max_length=max_length, batch_size=batch_size
+        )
         with store.write() as conn:
             ids = [row["id"] for row, _ in usable]
             if ids:

@@ -1,4 +1,4 @@
-"""Training a Bradley–Terry reward model with TRL's ``RewardTrainer``.
+"""Training a Bradley-Terry reward model with TRL's ``RewardTrainer``.
 
 The loss is TRL's: ``-log sigmoid(r_chosen - r_rejected [- margin])``, chosen and rejected in one
 forward pass. preflab prepares the data itself (see ``model.Encoder``) and hands TRL token ids, and
@@ -126,11 +126,15 @@ def reward_config(config: TrainConfig, chosen: dict, checkpoints: Path, steps_hi
     )
     with warnings.catch_warnings():
         # TRL's own default sets transformers' deprecated name for activation checkpointing.
-        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*deprecated", category=FutureWarning)
+        warnings.filterwarnings(
+            "ignore", message=".*gradient_checkpointing.*deprecated", category=FutureWarning
+        )
         if config.trl_defaults:
             return RewardConfig(**common)  # gradient checkpointing, bf16 where possible, random batches
         checkpointing = (
-            "activation_checkpointing" if hasattr(RewardConfig, "activation_checkpointing") else "gradient_checkpointing"
+            "activation_checkpointing"
+            if hasattr(RewardConfig, "activation_checkpointing")
+            else "gradient_checkpointing"
         )
         return RewardConfig(
             **common,
@@ -247,7 +251,7 @@ tags: [reward-model, preflab, trl]
 
 # Reward model trained with preflab
 
-A Bradley–Terry reward model: `AutoModelForSequenceClassification` with one output, the reward.
+A Bradley-Terry reward model: `AutoModelForSequenceClassification` with one output, the reward.
 A higher reward means a preferred answer. Trained from `{metrics["model"]}` by `preflab train`
 (TRL `RewardTrainer`).
 
@@ -274,7 +278,7 @@ tokenizers, the answer, then EOS (SEP for tokenizers without EOS).
 | setting | value |
 |---|---|
 | epochs | {s["epochs"]} |
-| batch size (pairs) | {s["batch_size"]} × {s["gradient_accumulation_steps"]} accumulation |
+| batch size (pairs) | {s["batch_size"]} x {s["gradient_accumulation_steps"]} accumulation |
 | learning rate | {s["learning_rate"]} |
 | max length (tokens) | {s["max_length"]} |
 | precision | {s["precision"]} |
@@ -288,7 +292,7 @@ tokenizers, the answer, then EOS (SEP for tokenizers without EOS).
 
 | metric | value |
 |---|---|
-| pairwise accuracy | {_pct(metrics["eval_accuracy"])} (95% CI {_pct(metrics["eval_ci_low"])}–{_pct(metrics["eval_ci_high"])}) |
+| pairwise accuracy | {_pct(metrics["eval_accuracy"])} (95% CI {_pct(metrics["eval_ci_low"])}-{_pct(metrics["eval_ci_high"])}) |
 | length baseline (longer answer wins) | {_pct(metrics["length_baseline_accuracy"])} |
 | chance | 50.0% |
 | training loss (first → last logged) | {metrics["first_loss"]} → {metrics["final_loss"]} |
