@@ -116,6 +116,7 @@ def project_json(project, counters: dict, created_by=None) -> dict:
         "state": "",
         "randomize_order": project["randomize_order"],
         "render_markdown": project["render_markdown"],
+        "media_hosts": project["media_hosts"],
         "restricted": project["restricted"],
         "updated_at": project["updated_at"],
         **{key: c[key] for key in _MINE if key in c},

@@ -37,6 +37,7 @@ class ProjectIn(_In):
     min_annotations_to_start_training: int | None = Field(None, ge=0)
     randomize_order: bool | None = None
     render_markdown: bool | None = None
+    media_hosts: str | None = Field(None, max_length=2000, pattern=r"^[A-Za-z0-9.:\- ]*$")
     restricted: bool | None = None
 
     def given(self) -> dict:
@@ -45,7 +46,7 @@ class ProjectIn(_In):
         return {k: ("" if v is None else v) for k, v in fields.items() if v is not None or k in _TEXT}
 
 
-_TEXT = {"title", "description", "expert_instruction", "model_version", "color"}
+_TEXT = {"title", "description", "expert_instruction", "model_version", "color", "media_hosts"}
 
 
 class AnnotationIn(_In):

@@ -66,6 +66,9 @@ projects = Table(
     Column("randomize_order", Boolean, nullable=False, default=False),
     # Draw task text as (sanitized) Markdown on the labeling page; plain text otherwise, as in Label Studio.
     Column("render_markdown", Boolean, nullable=False, default=False),
+    # Hosts (space-separated, e.g. "cdn.example.com media.example.org") whose http(s) images, audio
+    # and video the labeling page may load; none by default.
+    Column("media_hosts", Text, nullable=False, default=""),
     Column("restricted", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
