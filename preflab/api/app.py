@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from .. import web
 from ..config import Settings
 from ..store.db import Store
-from . import errors
+from . import docs, errors
 from .jsonresponse import JSONResponse
 from .routes import annotations, exports, imports, projects, stats, system, tasks, users
 
@@ -42,13 +42,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version="0.1.0",
         description="Human preference collection for RLHF; a Label Studio compatible API.",
         default_response_class=JSONResponse,
-        docs_url="/api/docs",
+        docs_url=None,  # served by .docs from the package, under the CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.store = store
     errors.install(app, error_page=web.error_page)
+    docs.install(app)
     for module in (system, users, projects, imports, tasks, annotations, exports, stats):
         app.include_router(module.router)
     web.install(app)
