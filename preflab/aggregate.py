@@ -84,16 +84,31 @@ def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Itera
 def _annotation(row) -> AnnotationIn:
     result = orjson.loads(row.result)
     return AnnotationIn(
-        id=row.id,
-        labeler=row.completed_by,
-        result=result if isinstance(result, list) else [],
-        cancelled=bool(row.was_cancelled),
-        ground_truth=bool(row.ground_truth),
-        lead_time=row.lead_time,
-        shown_order=orjson.loads(row.shown_order) if row.shown_order else None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        row.id,
+        row.completed_by,
+        result if result.__class__ is list else [],
+        bool(row.was_cancelled),
+        bool(row.ground_truth),
+        row.lead_time,
+        _order(row.shown_order),
+        row.created_at,
+        row.updated_at,
     )
+
+
+_ORDERS: dict[str, list | None] = {}
+
+
+def _order(text: str | None) -> list | None:
+    """A stored shown_order decoded; the few distinct ones are decoded once."""
+    if not text:
+        return None
+    order = _ORDERS.get(text)
+    if order is None:
+        order = orjson.loads(text)
+        if len(_ORDERS) < 64:
+            _ORDERS[text] = order
+    return order
 
 
 # ---------------------------------------------------------------- options from text

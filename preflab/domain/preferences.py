@@ -105,7 +105,7 @@ class Spec:
     model_keys: tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AnnotationIn:
     """One stored annotation, decoded."""
 
@@ -120,7 +120,7 @@ class AnnotationIn:
     updated_at: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Vote:
     labeler: int | None
     verdict: str  # one of VERDICTS

@@ -60,7 +60,7 @@ def annotated_tasks(
                 annotations.c.task_id <= rows[-1].id,
             )
             .order_by(annotations.c.task_id, annotations.c.id)
-        )
+        ).all()
         for row in found:
             task = page.get(row.task_id)
             if task is not None:
