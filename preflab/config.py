@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PREFLAB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PREFLAB_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(
         Path("preflab-data"),
@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest wait, in seconds, for a database lock (a busy writer, a locked row, a free "
         "connection); past it the request is answered 503 with Retry-After and changes nothing.",
+    )
+
+    local_files_serving_enabled: bool = Field(
+        False,
+        validation_alias=AliasChoices("PREFLAB_LOCAL_FILES_SERVING_ENABLED", "LOCAL_FILES_SERVING_ENABLED"),
+        description="Serve media from local_files_document_root at /data/local-files/?d=relative/path to "
+        "logged-in users, as Label Studio does (its LOCAL_FILES_SERVING_ENABLED is read too).",
+    )
+    local_files_document_root: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("PREFLAB_LOCAL_FILES_DOCUMENT_ROOT", "LOCAL_FILES_DOCUMENT_ROOT"),
+        description="Folder that /data/local-files/ serves from; nothing outside it (symlinks included) is "
+        "served (Label Studio's LOCAL_FILES_DOCUMENT_ROOT is read too).",
     )
 
     def open_store(self):

@@ -18,7 +18,7 @@ from defusedxml.common import DefusedXmlException
 
 #: Tags that display task data (Label Studio "object tags").
 OBJECT_TAGS = frozenset(
-    {"Text", "Paragraphs", "HyperText", "Image", "Audio", "Video", "Table", "List", "Markdown"}
+    {"Text", "Paragraphs", "HyperText", "Image", "Audio", "Video", "Table", "List", "Markdown", "Chat"}
 )
 #: Tags that produce results (Label Studio "control tags").
 CONTROL_TAGS = frozenset(

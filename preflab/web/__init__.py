@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import pages
+from . import media, pages
 from .pages import error_page
 from .security import SecurityHeaders
 
@@ -16,4 +16,5 @@ __all__ = ["error_page", "install"]
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(media.router)
     app.add_middleware(SecurityHeaders)

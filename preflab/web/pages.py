@@ -17,6 +17,7 @@ from ..store import logins as login_store
 from ..store import sessions as session_store
 from ..store import users as user_store
 from ..store.sessions import LIFETIME
+from .security import project_csp
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes .html
@@ -47,7 +48,7 @@ def _page(
     if project_id is not None:
         with store.read() as conn:
             project = project_for(conn, user, project_id, manage=manage)
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         name,
         {
@@ -58,6 +59,10 @@ def _page(
             **context,
         },
     )
+    if project is not None and project.get("media_hosts"):
+        # the project's media hosts, and no others, for its images, audio and video
+        response.headers["Content-Security-Policy"] = project_csp(project["media_hosts"])
+    return response
 
 
 def error_page(request: Request, status: int, detail: str):
