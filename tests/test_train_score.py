@@ -110,3 +110,48 @@ def test_score_command(settings, store, api, reward_model):
         env=env,
     )
     assert missing.exit_code == 1 and "no project 999" in missing.output
+
+
+def test_train_from_a_project_reads_its_preference_export(api, project, settings, tmp_path):
+    from tests.conftest import pick
+
+    tasks = []
+    for i, row in enumerate(toy_rows(24)):
+        good_first = i % 2 == 0
+        a1, a2 = (row["chosen"], row["rejected"]) if good_first else (row["rejected"], row["chosen"])
+        tasks.append(
+            {
+                "data": {"prompt": row["prompt"], "answer1": a1, "answer2": a2},
+                "annotations": [{"result": pick("left" if good_first else "right")}],
+            }
+        )
+    assert api.post(f"/api/projects/{project}/import", json=tasks).status_code == 201
+    base = make_tiny_bert(tmp_path / "tiny")
+    out = tmp_path / "rm"
+    env = {"PREFLAB_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            f"project:{project}",
+            "--model",
+            str(base),
+            "-o",
+            str(out),
+            "--max-steps",
+            "2",
+            "--batch-size",
+            "8",
+            "--max-length",
+            "64",
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train_pairs"] + metrics["eval_pairs"] == 24
+    assert metrics["source"] == f"project:{project}"

@@ -130,7 +130,8 @@ def reward_config(config: TrainConfig, chosen: dict, checkpoints: Path, steps_hi
             "ignore", message=".*gradient_checkpointing.*deprecated", category=FutureWarning
         )
         if config.trl_defaults:
-            return RewardConfig(**common)  # gradient checkpointing, bf16 where possible, random batches
+            # gradient checkpointing, random batches, bf16 (fp32 on CPU, where transformers refuses bf16)
+            return RewardConfig(**common, **({} if chosen["device"] == "cuda" else {"bf16": False}))
         checkpointing = (
             "activation_checkpointing"
             if hasattr(RewardConfig, "activation_checkpointing")
