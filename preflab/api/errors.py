@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -87,6 +87,8 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
         return _validation(exc.field, str(exc))
 
     async def database_error(request: Request, exc: Exception):
+        if isinstance(exc, OverflowError | DataError):  # e.g. an id beyond the database's integers
+            return JSONResponse({"status_code": 400, "detail": "A number is out of range."}, status_code=400)
         if not is_busy(exc):
             return await crash(request, exc)
         log.warning("%s %s: database busy, answered 503", request.method, request.url.path)
@@ -96,7 +98,7 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
             headers={"Retry-After": "2"},
         )
 
-    for error in (StoreBusy, DBAPIError, SQLAlchemyTimeout):
+    for error in (StoreBusy, DBAPIError, SQLAlchemyTimeout, OverflowError):
         app.add_exception_handler(error, database_error)
 
     @app.exception_handler(Exception)
