@@ -142,7 +142,8 @@ def _stage(sources: Iterable[Source], config: labelconfig.LabelConfig, spool) ->
 def _unspool(spool) -> Iterator[tuple[str, object]]:
     while True:
         try:
-            yield pickle.load(spool)  # nosec B301: only our own records, written by _stage
+            # only our own records, written by _stage to a private temporary file
+            yield pickle.load(spool)  # nosec B301
         except EOFError:
             return
 

@@ -44,9 +44,12 @@ def import_gguf(file: str | Path, output_dir: str | Path) -> dict:
     except (ImportError, TypeError):  # older transformers always de-quantize GGUF weights
         pass
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(file.parent), gguf_file=file.name)
-        model = AutoModelForCausalLM.from_pretrained(
-            str(file.parent), gguf_file=file.name, dtype=torch.float32, **extra
+        # local files only: nothing is ever fetched from a model hub
+        tokenizer = AutoTokenizer.from_pretrained(  # nosec B615
+            str(file.parent), gguf_file=file.name, local_files_only=True
+        )
+        model = AutoModelForCausalLM.from_pretrained(  # nosec B615
+            str(file.parent), gguf_file=file.name, dtype=torch.float32, local_files_only=True, **extra
         )
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
         raise GGUFError(f"cannot read {file.name}: {exc}") from exc

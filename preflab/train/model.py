@@ -26,7 +26,8 @@ def load_tokenizer(path: str | Path):
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        # local files only (here and below): nothing is ever fetched from a model hub
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)  # nosec B615
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a tokenizer from {path}: {exc}") from exc
     if tokenizer.eos_token is None and tokenizer.sep_token is not None:
@@ -49,7 +50,7 @@ def load_model(path: str | Path, tokenizer, *, dtype=None):
     path = Path(path)
     if not (path / "config.json").is_file():
         raise ModelError(f"{path} is not a Hugging Face checkpoint folder (no config.json)")
-    config = AutoConfig.from_pretrained(str(path), num_labels=1)
+    config = AutoConfig.from_pretrained(str(path), num_labels=1, local_files_only=True)  # nosec B615
     config.pad_token_id = tokenizer.pad_token_id
     if getattr(config, "problem_type", None) is None:
         config.problem_type = "regression"
@@ -58,8 +59,8 @@ def load_model(path: str | Path, tokenizer, *, dtype=None):
     except ImportError:  # pragma: no cover - trl is part of the extra
         from contextlib import nullcontext as suppress_seqcls_warning
     with suppress_seqcls_warning():
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(path), config=config, dtype=dtype, ignore_mismatched_sizes=True
+        model = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
+            str(path), config=config, dtype=dtype, ignore_mismatched_sizes=True, local_files_only=True
         )
     model.config.pad_token_id = tokenizer.pad_token_id
     return model
