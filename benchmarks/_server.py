@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import string
 import subprocess
@@ -43,7 +44,8 @@ class Server:
     """`preflab serve` on a fresh data folder, with an owner whose token is TOKEN and one
     project with the seed's config."""
 
-    def __init__(self, database_url: str | None = None):
+    def __init__(self, database_url: str | None = None, serve_args: tuple[str, ...] = ()):
+        self.serve_args = serve_args
         self.dir = Path(tempfile.mkdtemp(prefix="preflab-bench-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -62,10 +64,11 @@ class Server:
         self.cli("user", "create", "bench@example.com", "--role", "owner", "--token", TOKEN)
         self.project = int(self.cli("project", "create", "bench").strip())
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "preflab", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "preflab", "serve", "--port", str(self.port), *self.serve_args],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: worker processes end with it
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -77,8 +80,8 @@ class Server:
         raise RuntimeError("server did not start")
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(10)
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(30)
 
     def memory(self) -> tuple[float, float]:
         """(current, peak) resident memory of the server process, in MB."""
