@@ -15,7 +15,7 @@ from starlette.responses import Response
 from ..domain.labelconfig import LabelConfigError
 from ..exports import ExportFailed
 from ..imports import ImportFailed
-from ..store.db import StoreBusy, is_busy
+from ..store.db import StoreBusy, is_busy, is_disk_full
 from ..store.users import UserError
 from .jsonresponse import JSONResponse
 from .upload import UploadAborted
@@ -89,6 +89,16 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
     async def database_error(request: Request, exc: Exception):
         if isinstance(exc, OverflowError | DataError):  # e.g. an id beyond the database's integers
             return JSONResponse({"status_code": 400, "detail": "A number is out of range."}, status_code=400)
+        if is_disk_full(exc):
+            log.error("%s %s: the disk is full, answered 507", request.method, request.url.path)
+            return JSONResponse(
+                {
+                    "status_code": 507,
+                    "detail": "The server's disk is full; nothing was saved. Try again later.",
+                },
+                status_code=507,
+                headers={"Retry-After": "30"},
+            )
         if not is_busy(exc):
             return await crash(request, exc)
         log.warning("%s %s: database busy, answered 503", request.method, request.url.path)

@@ -31,6 +31,14 @@ class StoreBusy(Exception):
     """A lock was not had within the store's ``lock_wait``; nothing was written."""
 
 
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a database error means "no space left" (SQLite's SQLITE_FULL, PostgreSQL's disk_full)."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    orig = error.orig
+    return "disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100"
+
+
 def is_busy(error: BaseException) -> bool:
     """Whether a database error means "a lock wait ran out" (SQLite's ``database is locked``,
     PostgreSQL's lock_not_available, an exhausted connection pool)."""
