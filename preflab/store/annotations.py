@@ -168,6 +168,29 @@ def create_prediction(
     ).inserted_primary_key[0]
 
 
+def replace_predictions(
+    conn: Connection,
+    project: RowMapping,
+    scored: Sequence[tuple[RowMapping, list, float]],
+    model_version: str,
+) -> None:
+    """Store one prediction (result, score) per task, replacing the tasks' earlier predictions of
+    the same ``model_version`` (a model re-scoring its project)."""
+    if not scored:
+        return
+    ids = [task["id"] for task, _, _ in scored]
+    for task_id in sorted(ids):  # in id order, so concurrent writers never deadlock
+        task_store.lock(conn, task_id)
+    conn.execute(
+        delete(predictions).where(
+            predictions.c.task_id.in_(ids), predictions.c.model_version == model_version
+        )
+    )
+    for task, result, score in scored:
+        create_prediction(conn, task, result=result, score=score, model_version=model_version)
+        task_store.recount(conn, task["id"], project["maximum_annotations"], task["updated_by"])
+
+
 def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:
     return conn.execute(select(predictions).where(predictions.c.id == prediction_id)).mappings().first()
 

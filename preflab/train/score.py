@@ -112,12 +112,11 @@ def score_project(
     progress=None,
 ) -> ScoreResult:
     """Score every task of a project and store the predictions (see the module docstring)."""
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
     from ..store import annotations as annotation_store
     from ..store import projects as project_store
-    from ..store import tasks as task_store
-    from ..store.schema import predictions, tasks
+    from ..store.schema import tasks
     from .model import load_reward_model, score_pairs
 
     started = time.perf_counter()
@@ -154,20 +153,12 @@ def score_project(
         values = score_pairs(
             model, tokenizer, [p for _, p in usable], max_length=max_length, batch_size=batch_size
         )
+        scored_page = [
+            (row, *prediction(spec, r_left, r_right))
+            for (row, _), (r_left, r_right) in zip(usable, values, strict=True)
+        ]
         with store.write() as conn:
-            ids = [row["id"] for row, _ in usable]
-            if ids:
-                conn.execute(
-                    delete(predictions).where(
-                        predictions.c.task_id.in_(ids), predictions.c.model_version == model_version
-                    )
-                )
-            for (row, _), (r_left, r_right) in zip(usable, values, strict=True):
-                result, confidence = prediction(spec, r_left, r_right)
-                annotation_store.create_prediction(
-                    conn, row, result=result, score=confidence, model_version=model_version
-                )
-                task_store.recount(conn, row["id"], project["maximum_annotations"], row["updated_by"])
+            annotation_store.replace_predictions(conn, project, scored_page, model_version)
         scored += len(usable)
         if progress:
             progress(len(items))
