@@ -203,13 +203,12 @@ def measure(job: str, path: Path, project: int) -> dict:
                 size += len(chunk)
                 out.write(chunk)
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "job": job,
         "seconds": elapsed,
         "bytes": size,
-        "peak_mb": peak / 1024,
-        "idle_mb": idle / 1024,
+        "peak_mb": high_water_mb(),
+        "idle_mb": idle,
         **extra,
     }
 
