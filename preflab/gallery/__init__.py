@@ -35,6 +35,13 @@ TEMPLATES = [
         "pairwise_tie_strength.xml",
     ),
     Template(
+        "fine-grained-feedback",
+        "Fine-grained feedback (helpful, honest, harmless)",
+        "Rate each answer's helpfulness, honesty and harmlessness (1-5, UltraFeedback / HH style), "
+        "then pick the better one. Keys: Z X C rate the left answer, B N M the right one (Shift lowers).",
+        "fine_grained_feedback.xml",
+    ),
+    Template(
         "supervised-finetuning",
         "Supervised LLM fine-tuning",
         "A prompt; the labeler writes the ideal answer.",

@@ -8,7 +8,7 @@
 
 import { ApiError, CSRF_FAILED, api, el, onUnauthorized, refreshCsrf, toast } from "./api.js";
 import { Outbox, download, uuid, withLock } from "./outbox.js";
-import { coinFlip, parseConfig, render } from "./render.js";
+import { coinFlip, helpers, parseConfig, render } from "./render.js";
 
 const root = document.getElementById("labeling");
 const projectId = Number(root.dataset.project);
@@ -26,6 +26,7 @@ const TAB_PREFIX = `preflab:tab:${userId}:${projectId}:`;
 let project;
 let configDoc;
 let markdown = null; // text → sanitized nodes, for projects with render_markdown
+let html = null; // HTML → sanitized nodes, for configs with <HyperText>
 let current = null; // {task, iface, started, annotationId?, resume?}
 let prefetched = null; // Promise of the next task (null when none is left, undefined when it failed)
 let prefetchedId = null;
@@ -167,6 +168,7 @@ function show(task, { annotation = null, resume = null } = {}) {
     swap,
     fit: true,
     markdown,
+    html,
     onChange: () => {
       saveDraft();
       showPick();
@@ -443,7 +445,7 @@ function onKey(event) {
     return current.iface.undo();
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  if (current.iface.hotkey(event.key)) return event.preventDefault(); // the config's own keys first
+  if (current.iface.hotkey(event.key, { shift: event.shiftKey })) return event.preventDefault(); // the config's own keys first
   switch (event.key) {
     case "1":
     case "ArrowLeft":
@@ -473,6 +475,13 @@ function onKey(event) {
     case "P":
       current.iface.togglePrompt();
       return;
+    case "q":
+    case "Q":
+    case "w":
+    case "W":
+      // play / pause the audio or video shown first (Q) or second (W)
+      if (current.iface.play(event.key.toLowerCase() === "q" ? 0 : 1)) event.preventDefault();
+      return;
     case "i":
     case "I":
       if (project.show_instruction && project.expert_instruction) dialog.showModal();
@@ -483,12 +492,10 @@ function onKey(event) {
 async function start() {
   project = await api(`/api/projects/${projectId}`);
   configDoc = parseConfig(project.label_config);
-  if (project.render_markdown === true) {
-    try {
-      ({ markdown } = await import("./markdown.js"));
-    } catch (err) {
-      toast(`Markdown cannot be shown (${err.message}); showing plain text.`, "error");
-    }
+  try {
+    ({ markdown, html } = await helpers(configDoc, { markdown: project.render_markdown === true, mediaHosts: project.media_hosts }));
+  } catch (err) {
+    toast(`Markdown or HTML cannot be shown (${err.message}); showing plain text.`, "error");
   }
   if (project.show_instruction && project.expert_instruction) {
     // shown before the first task, and again with the I key
@@ -496,6 +503,7 @@ async function start() {
     document.getElementById("instructions-key").hidden = false;
     dialog.showModal();
   }
+  document.getElementById("media-keys").hidden = !configDoc.querySelector("Audio, Video");
   document.getElementById("submit").addEventListener("click", () => submit());
   document.getElementById("skip").addEventListener("click", () => submit({ skip: true }));
   document.getElementById("undo").addEventListener("click", () => current?.iface.undo());

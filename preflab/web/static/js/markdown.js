@@ -2,11 +2,13 @@
 // DOMPurify, code blocks highlighted by highlight.js (all vendored, loaded only when needed).
 // What comes out can run nothing and fetch nothing from elsewhere: raw HTML in the text is shown
 // as text, only a list of harmless tags and attributes survives, links are http(s)/mailto only
-// and open in a new tab, and images load only from this server (others become their alt text).
+// and open in a new tab, and images load only from this server or the project's media hosts
+// (others become their alt text).
 
 import { Marked } from "../vendor/marked.esm.js";
 import DOMPurify from "../vendor/purify.es.js";
 import hljs from "../vendor/highlight.min.js";
+import { mediaUrl } from "./media.js";
 
 const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -28,15 +30,16 @@ const CONFIG = {
   ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#|\/(?!\/))/i,
   RETURN_DOM_FRAGMENT: true,
 };
-const SAME_ORIGIN_IMAGE = /^\/(?!\/)/;
 
 const purify = DOMPurify(window);
 purify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     node.setAttribute("target", "_blank");
     node.setAttribute("rel", "noopener noreferrer nofollow");
-  } else if (node.tagName === "IMG" && !SAME_ORIGIN_IMAGE.test(node.getAttribute("src") || "")) {
-    // a remote image is not loaded: its alt text and address are shown instead
+  } else if (node.tagName === "IMG" && mediaUrl(node.getAttribute("src") || "", "image")) {
+    node.setAttribute("referrerpolicy", "no-referrer");
+  } else if (node.tagName === "IMG") {
+    // an image from elsewhere is not loaded: its alt text and address are shown instead
     const src = node.getAttribute("src") || "";
     node.replaceWith(node.ownerDocument.createTextNode(`[image: ${node.getAttribute("alt") || src}]`));
   } else if (node.tagName === "INPUT") {

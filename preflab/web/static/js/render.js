@@ -1,6 +1,9 @@
 // Renders a Label Studio labeling config (XML) with one task's data, inside a shadow root so
 // that the config's <Style> applies to the labeling area only. Task data is only ever set as
-// text, never parsed as HTML.
+// text, never parsed as HTML, except through the sanitizers (js/markdown.js, js/hypertext.js);
+// media addresses are checked first (js/media.js) and others are never requested.
+
+import { mediaUrl, setMediaHosts, why } from "./media.js";
 
 const STAGE_CSS = "/static/css/stage.css";
 const HIGHLIGHT_CSS = "/static/vendor/highlight-github.css";
@@ -52,6 +55,32 @@ function asText(value) {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
+// The text of a chat message's content: a string, or OpenAI-style parts ({type: "text", text}).
+function contentText(content) {
+  if (Array.isArray(content) && content.every((part) => part && typeof part === "object")) {
+    return content.map((part) => (typeof part.text === "string" ? part.text : asText(part))).join("\n");
+  }
+  return asText(content);
+}
+
+// A text object's value: a string, or one chat message ({role, content}) drawn as its content.
+function textOf(value) {
+  if (value && typeof value === "object" && !Array.isArray(value) && "content" in value) return contentText(value.content);
+  return asText(value);
+}
+
+// The helpers a config needs on a page, loaded only when needed: Markdown for projects with
+// render_markdown, the HTML sanitizer for <HyperText>. Also sets the project's media hosts.
+export async function helpers(doc, { markdown = false, mediaHosts = "" } = {}) {
+  setMediaHosts(mediaHosts);
+  const out = { markdown: null, html: null };
+  const needed = [];
+  if (markdown) needed.push(import("./markdown.js").then((m) => (out.markdown = m.markdown)));
+  if (doc.querySelector("HyperText")) needed.push(import("./hypertext.js").then((m) => (out.html = m.hypertext)));
+  await Promise.all(needed);
+  return out;
+}
+
 function randomId() {
   const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   let out = "";
@@ -84,9 +113,11 @@ function node(tag, className, text) {
 //   togglePrompt()      show a long prompt whole, or clamp it again
 // With `fit`, the labeling area fills its host: the two answers side by side, each scrolling on
 // its own, and long texts outside them (the prompt) clamped, to be opened on demand.
-// With `markdown` (a function from text to sanitized nodes, js/markdown.js), texts are drawn as
-// Markdown; without it they are plain text.
-export function render(xml, data, host, { swap = false, readOnly = false, fit = false, markdown = null, onChange = () => {} } = {}) {
+// With `markdown` (a function from text to sanitized nodes, js/markdown.js), texts and chat
+// messages are drawn as Markdown; without it they are plain text. With `html` (js/hypertext.js),
+// <HyperText> is drawn as sanitized HTML; without it, as its source text.
+//   play(i)             Pairwise of audio / video: play or pause the one displayed at position i
+export function render(xml, data, host, { swap = false, readOnly = false, fit = false, markdown = null, html = null, onChange = () => {} } = {}) {
   const doc = typeof xml === "string" ? parseConfig(xml) : xml;
   const root = host.shadowRoot || host.attachShadow({ mode: "open" });
   root.replaceChildren();
@@ -126,8 +157,16 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
         sheets.push(safeCss(child.textContent));
       } else if (tag === "Header") {
         parent.append(node("h3", "pf-header", asText(resolve(attr("value"), data))));
-      } else if (tag === "Text" || tag === "HyperText" || tag === "Markdown") {
+      } else if (tag === "HyperText" && html) {
         const text = asText(resolve(attr("value"), data));
+        const div = node("div", "lsf-object pf-html");
+        const draw = () => div.replaceChildren(html(text));
+        draw();
+        div.dataset.name = attr("name");
+        objects[attr("name")] = { el: div, text, draw };
+        parent.append(div);
+      } else if (tag === "Text" || tag === "HyperText" || tag === "Markdown") {
+        const text = textOf(resolve(attr("value"), data));
         const div = node("div", markdown ? "lsf-object pf-text pf-md" : "lsf-object pf-text");
         const draw = () => {
           if (markdown) div.replaceChildren(markdown(text));
@@ -137,18 +176,27 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
         div.dataset.name = attr("name");
         objects[attr("name")] = { el: div, text, draw };
         parent.append(div);
-      } else if (tag === "Paragraphs") {
-        const div = node("div", "lsf-object pf-paragraphs");
+      } else if (tag === "Paragraphs" || tag === "Chat") {
+        // a conversation: Label Studio's Paragraphs ({author, text} by default) or Chat ({role, content})
+        const chat = tag === "Chat";
+        const div = node("div", chat ? "lsf-object pf-paragraphs pf-chat" : "lsf-object pf-paragraphs");
         const turns = resolve(attr("value"), data);
-        const nameKey = attr("nameKey") || "author";
-        const textKey = attr("textKey") || "text";
-        for (const turn of Array.isArray(turns) ? turns : []) {
-          const line = node("div", `pf-turn pf-turn-${String(turn[nameKey] || "").replace(/\W/g, "")}`);
-          line.append(node("span", "pf-author", asText(turn[nameKey])), node("span", "pf-said", asText(turn[textKey])));
-          div.append(line);
-        }
-        objects[attr("name")] = { el: div };
+        const nameKey = chat ? "role" : attr("nameKey") || "author";
+        const textKey = chat ? "content" : attr("textKey") || "text";
+        const messages = (Array.isArray(turns) ? turns : turns == null ? [] : [turns]).map((turn) =>
+          turn && typeof turn === "object"
+            ? { role: asText(turn[nameKey]), content: chat ? contentText(turn[textKey]) : asText(turn[textKey]) }
+            : { role: "", content: asText(turn) },
+        );
+        const object = { el: div, messages, draw: (list) => drawMessages(div, list) };
+        object.draw(messages);
+        div.dataset.name = attr("name");
+        objects[attr("name")] = object;
         parent.append(div);
+      } else if (tag === "Image" || tag === "Audio" || tag === "Video") {
+        const object = mediaObject(tag.toLowerCase(), resolve(attr("value"), data), attr);
+        objects[attr("name")] = object;
+        parent.append(object.el);
       } else if (tag === "List") {
         const items = resolve(attr("value"), data);
         objects[attr("name")] = { el: node("div"), items: Array.isArray(items) ? items : [], title: attr("title") };
@@ -172,6 +220,52 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
         controls.push({ tag, xml: child, name: attr("name"), placeholder });
       }
     }
+  }
+
+  function drawMessages(box, messages) {
+    box.replaceChildren(
+      ...messages.map(({ role, content }) => {
+        const line = node("div", `pf-turn pf-msg pf-turn-${role.replace(/\W/g, "")}`);
+        const said = node("div", markdown ? "pf-said pf-md" : "pf-said");
+        if (markdown) said.replaceChildren(markdown(content));
+        else said.textContent = content;
+        line.append(node("span", "pf-author", role), said);
+        return line;
+      }),
+    );
+  }
+
+  // <Image>, <Audio>, <Video>: the element only when its address may be loaded (this server, a
+  // data: image, a listed media host); otherwise a note saying why, and no request at all.
+  function mediaObject(kind, value, attr) {
+    const box = node("div", `lsf-object pf-media pf-${kind}`);
+    box.dataset.name = attr("name");
+    const raw = typeof value === "string" ? value : "";
+    const url = mediaUrl(raw, kind);
+    if (!url) {
+      box.append(node("p", "pf-media-blocked", `${kind[0].toUpperCase()}${kind.slice(1)} not loaded: ${why(raw)}.`));
+      if (raw) box.append(node("code", "pf-media-url", raw));
+      return { el: box, media: null };
+    }
+    let el;
+    if (kind === "image") {
+      el = document.createElement("img");
+      el.alt = attr("alt") || attr("name") || "image";
+      el.decoding = "async";
+    } else {
+      el = document.createElement(kind);
+      el.controls = true;
+      el.preload = "metadata";
+      // a focused player swallows the page's keys (1, 2, Enter…): give the focus back after use
+      for (const type of ["pointerup", "play", "pause", "seeked", "volumechange"]) {
+        el.addEventListener(type, () => setTimeout(() => el.blur(), 0));
+      }
+    }
+    el.referrerPolicy = "no-referrer";
+    el.className = "pf-media-el";
+    el.src = url;
+    box.append(el);
+    return { el: box, media: kind === "image" ? null : el };
   }
 
   function choices(xmlNode) {
@@ -230,6 +324,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     const max = Number(xmlNode.getAttribute("maxRating") || 5);
     const box = node("div", "pf-rating");
     box.setAttribute("role", "radiogroup");
+    if (xmlNode.getAttribute("label")) box.append(node("span", "pf-rating-label", xmlNode.getAttribute("label")));
     let current = 0;
     const stars = [];
     for (let i = 1; i <= max; i++) {
@@ -242,8 +337,22 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       box.append(star);
     }
     const paint = () => stars.forEach((s, i) => s.setAttribute("aria-pressed", String(i < current)));
+    // a hotkey raises the rating one star (past the top it clears), Shift+hotkey lowers it
+    const hotkey = xmlNode.getAttribute("hotkey");
+    const keyHint = hotkey ? node("kbd", "pf-key", hotkey) : null;
+    if (keyHint) {
+      keyHint.title = `${hotkey}: one more star · Shift+${hotkey}: one less`;
+      box.append(keyHint);
+    }
     return {
       tag: "Rating", name, el: box, toName: xmlNode.getAttribute("toName"),
+      key: hotkey && !readOnly ? hotkey.toLowerCase() : null,
+      keyHint,
+      press: (shift) => {
+        current = shift ? Math.max(0, current - 1) : current >= max ? 0 : current + 1;
+        paint();
+        changed();
+      },
       value: () => (current ? { rating: current } : null),
       set: (v) => { current = v?.rating || 0; paint(); },
     };
@@ -318,6 +427,8 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
         box.classList.toggle("pf-selected", selected === side);
         box.setAttribute("aria-pressed", String(selected === side));
         box.style.cssText = selected === side ? `${original[side]};${style}` : original[side];
+        const answer = box.closest(".pf-answer");
+        if (answer && answer !== box) answer.classList.toggle("pf-picked", selected === side);
       }
     };
     const toggle = (side) => {
@@ -333,12 +444,59 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       box.tabIndex = readOnly ? -1 : 0;
       if (!readOnly) {
         box.addEventListener("click", (event) => {
-          if (event.target.closest?.("a")) return; // following a link is not a pick
+          // following a link, playing a clip or using a control is not a pick
+          if (event.target.closest?.("a, audio, video, button, textarea, input, select, summary")) return;
           toggle(side);
         });
       }
     }
+    // Two conversations that start alike (a chat and two candidate last turns): the shared turns
+    // are drawn once above the pair, and each side shows only where it goes its own way.
+    if (a?.messages && b?.messages && control.layout) {
+      let shared = 0;
+      const same = (x, y) => x.role === y.role && x.content === y.content;
+      while (shared < a.messages.length - 1 && shared < b.messages.length - 1 && same(a.messages[shared], b.messages[shared])) shared++;
+      if (shared) {
+        const context = node("div", "lsf-object pf-paragraphs pf-chat pf-context");
+        drawMessages(context, a.messages.slice(0, shared));
+        control.layout.before(context);
+        a.draw(a.messages.slice(shared));
+        b.draw(b.messages.slice(shared));
+      }
+    }
+    const media = { left: a?.media || null, right: b?.media || null };
+    // playing one side pauses the other: two clips are compared one at a time; Q plays the one
+    // shown first, W the other
+    for (const [side, other] of [["left", "right"], ["right", "left"]]) {
+      const clip = media[side];
+      if (!clip) continue;
+      clip.addEventListener("play", () => media[other]?.pause());
+      if (readOnly) continue;
+      const position = control.shownOrder.indexOf(names[side === "left" ? 0 : 1]);
+      const hint = node("span", "pf-audio-key");
+      hint.append(node("kbd", "pf-key", position === 0 ? "Q" : "W"), " play / pause");
+      clip.after(hint);
+    }
+    // controls that belong to one answer (e.g. its ratings) keep their keys on the side they are
+    // shown: with the answers swapped, the keys of the first and second answer's controls swap too
+    const own = (name) => controls.filter((c) => c.key !== undefined && c.toName === name);
+    const [ownA, ownB] = [own(names[0]), own(names[1])];
+    if (swap && ownA.length === ownB.length) {
+      ownA.forEach((x, i) => {
+        const y = ownB[i];
+        [x.key, y.key] = [y.key, x.key];
+        if (x.keyHint && y.keyHint) [x.keyHint.textContent, y.keyHint.textContent] = [y.keyHint.textContent, x.keyHint.textContent];
+      });
+    }
     Object.assign(control, {
+      play: (position) => {
+        const side = control.shownOrder[position] === names[0] ? "left" : "right";
+        const clip = media[side];
+        if (!clip) return false;
+        if (clip.paused) clip.play().catch(() => {});
+        else clip.pause();
+        return true;
+      },
       toName: control.name, // Label Studio's Pairwise result targets the control itself
       value: () => (selected ? { selected } : null),
       set: (v) => { selected = v?.selected === "left" || v?.selected === "right" ? v.selected : null; paint(); },
@@ -356,7 +514,18 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     if (control.tag === "Pairwise") pairwise(control);
     if (control.tag === "Ranker") ranker(control);
   }
+  for (const control of controls) {
+    if (control.key) hotkeys[control.key] = control.press;
+  }
   const clamped = fit ? clampLongTexts(container, objects) : [];
+  // conversations above the answers scroll on their own, showing their last turns first
+  const conversations = fit ? [...container.querySelectorAll(".pf-chat, .pf-paragraphs")].filter((c) => !c.closest(".pf-answer")) : [];
+  for (const box of conversations) box.classList.add("pf-convo");
+  if (conversations.length) {
+    const toEnd = () => conversations.forEach((box) => (box.scrollTop = box.scrollHeight));
+    requestAnimationFrame(toEnd);
+    base.addEventListener("load", toEnd, { once: true }); // the stage's styles may come later
+  }
   if (sheets.length) {
     try {
       const sheet = new CSSStyleSheet();
@@ -378,6 +547,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     controls,
     shownOrder: pair ? pair.shownOrder : null,
     selectShown: (position) => pair && !readOnly && pair.selectShown(position),
+    play: (position) => Boolean(pair?.play(position)),
     picked: () => (pair ? pair.picked() : null),
     hasLongText: clamped.length > 0,
     toggleDiff() {
@@ -397,8 +567,9 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       return diffing;
     },
     togglePrompt() {
-      if (!clamped.length) return null;
-      const open = !clamped[0].box.classList.contains("pf-open");
+      if (!clamped.length && !conversations.length) return null;
+      const open = !(clamped[0]?.box || conversations[0]).classList.contains("pf-open");
+      for (const box of conversations) box.classList.toggle("pf-open", open);
       for (const { box, button } of clamped) {
         box.classList.toggle("pf-open", open);
         button.textContent = open ? "Show less (P)" : "Show the whole text (P)";
@@ -406,10 +577,10 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       }
       return open;
     },
-    // run the config's hotkey for this key, if it has one
-    hotkey(key) {
+    // run the config's hotkey for this key, if it has one (Shift lowers a rating)
+    hotkey(key, { shift = false } = {}) {
       const action = hotkeys[key.toLowerCase()];
-      if (action) action();
+      if (action) action(shift);
       return Boolean(action);
     },
     result() {
@@ -481,6 +652,8 @@ function layoutPair(a, b, container) {
   for (const [box, key] of [[first, "1"], [second, "2"]]) {
     box.classList.add("pf-answer");
     box.dataset.key = key;
+    // an answer box with its own controls (ratings, choices): the text scrolls, the controls stay
+    if (!box.classList.contains("lsf-object") && box.querySelector(".pf-rating, .pf-choices, .pf-textarea")) box.classList.add("pf-split");
   }
   if (!pair) return null;
   pair.classList.add("pf-pair");

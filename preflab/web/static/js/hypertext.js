@@ -1,0 +1,41 @@
+// HyperText task data (HTML) for the labeling page, sanitized by DOMPurify (vendored): only
+// formatting tags survive, no script, no event handler, no style, no form or frame; links are
+// http(s)/mailto and open in a new tab; images load only from this server or the project's media
+// hosts (others become their alt text). Loaded only for configs with a <HyperText> tag.
+
+import DOMPurify from "../vendor/purify.es.js";
+import { mediaUrl } from "./media.js";
+
+const TAGS = [
+  "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
+  "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+  "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
+  "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
+];
+const CONFIG = {
+  ALLOWED_TAGS: TAGS,
+  ALLOWED_ATTR: ["href", "title", "alt", "src", "class", "colspan", "rowspan", "start", "datetime", "open", "lang", "dir"],
+  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#|\/(?![/\\])|data:image\/)/i,
+  KEEP_CONTENT: true,
+  RETURN_DOM_FRAGMENT: true,
+};
+
+const purify = DOMPurify(window);
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  } else if (node.tagName === "IMG") {
+    const src = mediaUrl(node.getAttribute("src") || "", "image");
+    if (src) {
+      node.setAttribute("referrerpolicy", "no-referrer");
+      return;
+    }
+    node.replaceWith(node.ownerDocument.createTextNode(`[image: ${node.getAttribute("alt") || node.getAttribute("src") || ""}]`));
+  }
+});
+
+// HTML text → a DocumentFragment of sanitized nodes.
+export function hypertext(html) {
+  return purify.sanitize(String(html ?? ""), CONFIG);
+}
