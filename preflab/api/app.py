@@ -10,6 +10,7 @@ from .. import web
 from ..config import Settings
 from ..store.db import Store
 from . import docs, errors
+from .bodies import FormBodies
 from .jsonresponse import JSONResponse
 from .routes import annotations, exports, imports, projects, stats, system, tasks, users
 
@@ -53,5 +54,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for module in (system, users, projects, imports, tasks, annotations, exports, stats):
         app.include_router(module.router)
     web.install(app)
+    app.add_middleware(FormBodies)
     app.add_middleware(StripTrailingSlash)
     return app

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _takes_json(annotation) -> bool:
+    """Whether a field's type is (or may be) an object or a list."""
+    if typing.get_origin(annotation) in (dict, list) or annotation in (dict, list):
+        return True
+    return any(_takes_json(arg) for arg in typing.get_args(annotation))
+
 
 Sampling = Literal["Sequential sampling", "Uniform sampling", "Uncertainty sampling"]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_text(cls, values):
+        """Form bodies carry JSON-valued fields (``data``, ``result``) as text: parse them."""
+        if not isinstance(values, dict):
+            return values
+        for name, value in values.items():
+            field = cls.model_fields.get(name)
+            if isinstance(value, str) and field is not None and _takes_json(field.annotation):
+                with contextlib.suppress(orjson.JSONDecodeError):  # else validation names the field
+                    values[name] = orjson.loads(value)
+        return values
 
     def given(self) -> dict:
         return self.model_dump(exclude_unset=True)
