@@ -341,7 +341,7 @@ def test_task_page_shows_annotations(page, live_server, api, project):
 
 def test_config_editor_shows_errors_inline_and_previews(page, live_server, api, project):
     page.goto(f"{live_server.url}/projects/{project}/settings")
-    wait_until(page, "!!document.getElementById('preview').shadowRoot")
+    wait_until(page, "!!document.querySelector('#preview .preview-frame')?.shadowRoot")
     page.fill(
         "#config",
         '<View><Text name="t" value="$text"/><Choices name="c" toName="nope"><Choice value="x"/></Choices></View>',
@@ -351,7 +351,10 @@ def test_config_editor_shows_errors_inline_and_previews(page, live_server, api, 
     good = '<View><Header value="Rate it"/><Text name="t" value="$text"/><Rating name="r" toName="t"/></View>\n<!-- {"data": {"text": "sample text"}} -->'
     page.fill("#config", good)
     page.wait_for_selector("#config-error", state="hidden")
-    wait_until(page, "document.getElementById('preview').shadowRoot.textContent.includes('sample text')")
+    wait_until(
+        page,
+        "document.querySelector('#preview .preview-frame').shadowRoot.textContent.includes('sample text')",
+    )
     page.click("#interface button[type=submit]")
     wait_until(page, "document.querySelector('#interface .saved').textContent === 'Saved'")
     assert api.get(f"/api/projects/{project}").json()["label_config"] == good
@@ -360,7 +363,7 @@ def test_config_editor_shows_errors_inline_and_previews(page, live_server, api, 
 def test_gallery_previews_and_multi_control_labeling(page, live_server, api):
     page.goto(f"{live_server.url}/projects/new")
     page.wait_for_selector(".template[data-key=chatbot-evaluation]")
-    assert page.locator(".template").count() == 5
+    assert page.locator(".template").count() == 6
     page.fill("input[name=title]", "Chat eval")
     page.click(".template[data-key=chatbot-evaluation]")
     page.click("#create button[type=submit]")

@@ -4,6 +4,38 @@ const form = document.getElementById("upload");
 const progress = document.getElementById("progress");
 const out = document.getElementById("import-result");
 const id = projectId();
+const input = document.getElementById("files");
+const names = document.getElementById("file-names");
+
+// a project just made on the create page: say so
+const created = JSON.parse(sessionStorage.getItem(`preflab:created:${id}`) || "null");
+if (created) {
+  sessionStorage.removeItem(`preflab:created:${id}`);
+  const banner = document.getElementById("created");
+  banner.textContent = `Project “${created.title}” created with the template “${created.template}”. Next: import its tasks.`;
+  banner.hidden = false;
+}
+
+function showNames() {
+  const files = [...input.files];
+  names.textContent = files.length ? files.map((f) => f.name).join(", ") : "No file chosen (or drop files here)";
+}
+input.addEventListener("change", showNames);
+const picker = input.closest(".file-pick");
+picker.addEventListener("dragover", (e) => { e.preventDefault(); picker.classList.add("dragging"); });
+picker.addEventListener("dragleave", () => picker.classList.remove("dragging"));
+picker.addEventListener("drop", (e) => {
+  e.preventDefault();
+  picker.classList.remove("dragging");
+  input.files = e.dataTransfer.files;
+  showNames();
+});
+
+// after a failure the bar goes away, ready for the next try
+function resetProgress() {
+  progress.value = 0;
+  progress.hidden = true;
+}
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -36,9 +68,13 @@ form.addEventListener("submit", (event) => {
         el("p", {}, el("a", { class: "button primary", href: `/projects/${id}/label`, text: "Start labeling" }), " ", el("a", { href: `/projects/${id}`, text: "See the tasks" })),
       );
     } else {
+      resetProgress();
       out.replaceChildren(el("p", { class: "error", role: "alert", text: `Nothing was imported. ${body.detail || xhr.statusText}` }));
     }
   });
-  xhr.addEventListener("error", () => out.replaceChildren(el("p", { class: "error", text: "The upload failed: the server cannot be reached." })));
+  xhr.addEventListener("error", () => {
+    resetProgress();
+    out.replaceChildren(el("p", { class: "error", role: "alert", text: "The upload failed: the server cannot be reached. Nothing was imported." }));
+  });
   xhr.send(data);
 });

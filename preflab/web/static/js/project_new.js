@@ -1,5 +1,6 @@
 import { api, el, toast } from "./api.js";
-import { render, sampleData } from "./render.js";
+import { drawPreview } from "./preview.js";
+import { sampleData } from "./render.js";
 
 const gallery = document.getElementById("gallery");
 const form = document.getElementById("create");
@@ -23,11 +24,10 @@ api("/api/templates").then((templates) => {
     card.addEventListener("click", () => choose(t, card));
     card.addEventListener("keydown", (e) => (e.key === " " || e.key === "Enter") && (e.preventDefault(), choose(t, card)));
     gallery.append(card);
-    try {
-      render(t.config, sampleData(t.config) || {}, preview, { readOnly: true });
-    } catch (err) {
+    // a thumbnail of the labeling screen
+    drawPreview(t.config, sampleData(t.config) || {}, preview, { width: 1100, height: 640, markdown: Boolean(t.render_markdown) }).catch((err) => {
       preview.textContent = err.message;
-    }
+    });
     if (i === 0) choose(t, card);
   });
 }).catch((err) => toast(err.message, "error"));
@@ -41,6 +41,8 @@ form.addEventListener("submit", async (event) => {
       method: "POST",
       body: { ...data, show_instruction: Boolean(data.expert_instruction), label_config: chosen.config, render_markdown: Boolean(chosen.render_markdown) },
     });
+    // the import page confirms what was created
+    sessionStorage.setItem(`preflab:created:${project.id}`, JSON.stringify({ title: project.title, template: chosen.title }));
     location.assign(`/projects/${project.id}/import`);
   } catch (err) {
     error.textContent = err.message;

@@ -1,5 +1,6 @@
 import { api, el, projectId, toast } from "./api.js";
-import { render, sampleData } from "./render.js";
+import { drawPreview } from "./preview.js";
+import { sampleData } from "./render.js";
 
 const id = projectId();
 const general = document.getElementById("general");
@@ -8,9 +9,11 @@ const config = document.getElementById("config");
 const configError = document.getElementById("config-error");
 const preview = document.getElementById("preview");
 let firstTaskData = null;
+let project = {};
 let timer;
 
-function fill(project) {
+function fill(fresh) {
+  project = fresh;
   for (const input of general.elements) {
     if (!input.name || !(input.name in project)) continue;
     if (input.type === "checkbox") input.checked = Boolean(project[input.name]);
@@ -18,6 +21,7 @@ function fill(project) {
   }
   // offered once the server has the field
   document.getElementById("render-markdown").hidden = !("render_markdown" in project);
+  document.getElementById("media-hosts").hidden = !("media_hosts" in project);
   config.value = project.label_config;
   document.getElementById("restricted").checked = project.restricted;
 }
@@ -38,6 +42,7 @@ general.addEventListener("submit", async (event) => {
   try {
     fill(await api(`/api/projects/${id}`, { method: "PATCH", body }));
     saved(general);
+    check();
   } catch (err) {
     toast(err.message, "error");
   }
@@ -47,7 +52,12 @@ async function check() {
   const xml = config.value;
   try {
     await api("/api/projects/validate", { method: "POST", body: { label_config: xml } });
-    render(xml, sampleData(xml) || firstTaskData || {}, preview, { onChange: () => {} });
+    // as the labeling screen draws it (at its size, scaled to the preview's width)
+    await drawPreview(xml, sampleData(xml) || firstTaskData || {}, preview, {
+      readOnly: false,
+      markdown: project.render_markdown === true,
+      mediaHosts: project.media_hosts,
+    });
     configError.hidden = true;
     return true;
   } catch (err) {

@@ -1,5 +1,5 @@
 import { api, el, formatDate, toast } from "./api.js";
-import { render } from "./render.js";
+import { helpers, parseConfig, render } from "./render.js";
 
 const box = document.getElementById("task");
 const projectId = Number(box.dataset.project);
@@ -7,7 +7,9 @@ const taskId = Number(box.dataset.task);
 
 async function main() {
   const [project, task] = await Promise.all([api(`/api/projects/${projectId}`), api(`/api/tasks/${taskId}`)]);
-  render(project.label_config, task.data, document.getElementById("task-view"), { readOnly: true });
+  const doc = parseConfig(project.label_config);
+  const extras = await helpers(doc, { markdown: project.render_markdown === true, mediaHosts: project.media_hosts }).catch(() => ({}));
+  render(doc, task.data, document.getElementById("task-view"), { readOnly: true, ...extras });
   const pairwise = Object.values(project.parsed_label_config).find((c) => c.type === "Pairwise");
   const list = document.getElementById("annotations");
   if (!task.annotations.length) list.append(el("p", { class: "muted", text: "No annotations yet." }));
@@ -25,7 +27,7 @@ async function main() {
     if (!a.was_cancelled) {
       // show the answers in the order this labeler saw them
       const swap = Boolean(a.shown_order && pairwise && a.shown_order[0] !== pairwise.to_name[0]);
-      render(project.label_config, task.data, view, { readOnly: true, swap }).load(a.result);
+      render(doc, task.data, view, { readOnly: true, swap, ...extras }).load(a.result);
     }
   }
 }
