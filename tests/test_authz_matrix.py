@@ -107,6 +107,27 @@ RULES: dict[str, Rule] = {
     "DELETE /api/annotations/{annotation_id}": Rule(
         MANAGE, _fresh("annotation", "/api/annotations/{annotation}")
     ),
+    "POST /api/tasks": Rule(
+        MANAGE, _body("/api/tasks", lambda w: {"project": w.ids["project"], "data": seed_tasks(1)[0]})
+    ),
+    "POST /api/projects/{project_id}/tasks": Rule(
+        MANAGE, _body("/api/projects/{project}/tasks", {"data": seed_tasks(1)[0]})
+    ),
+    "GET /api/projects/{project_id}/tasks": Rule(MANAGE, _get("/api/projects/{project}/tasks")),
+    "DELETE /api/projects/{project_id}/tasks": Rule(
+        MANAGE, _fresh("project", "/api/projects/{project}/tasks")
+    ),
+    "GET /api/predictions": Rule(SEE, _get("/api/predictions?task={task}")),
+    "GET /api/predictions/{prediction_id}": Rule(SEE, _get("/api/predictions/{prediction}")),
+    "PATCH /api/predictions/{prediction_id}": Rule(
+        MANAGE, _body("/api/predictions/{prediction}", {"score": 0.25})
+    ),
+    "DELETE /api/predictions/{prediction_id}": Rule(
+        MANAGE, _fresh("prediction", "/api/predictions/{prediction}")
+    ),
+    "GET /api/projects/{project_id}/model-versions": Rule(
+        SEE, _get("/api/projects/{project}/model-versions")
+    ),
     "POST /api/predictions": Rule(
         MANAGE, _body("/api/predictions", lambda w: {"task": w.ids["task"], "result": pick(), "score": 0.5})
     ),
@@ -116,6 +137,7 @@ RULES: dict[str, Rule] = {
     "GET /api/projects/{project_id}/export/formats": Rule(
         SEE, _get("/api/projects/{project}/export/formats")
     ),
+    "GET /api/projects/{project_id}/stats": Rule(SEE, _get("/api/projects/{project}/stats")),
     "GET /api/projects/{project_id}/exports": Rule(MANAGE, _get("/api/projects/{project}/exports")),
     "POST /api/projects/{project_id}/exports": Rule(
         MANAGE, _body("/api/projects/{project}/exports", {"title": "snap"})
@@ -175,6 +197,7 @@ class World:
         self.ids["task"] = self.new_task()
         self.ids["annotation"] = self.new_annotation()
         self.ids["export"] = self.new_export()
+        self.ids["prediction"] = self.new_prediction()
         self.owner.patch(f"/api/users/{accounts['inactive'].id}", json={"is_active": False})
         self._emails = 0
 
@@ -194,6 +217,10 @@ class World:
         return annotator.post(f"/api/tasks/{self.new_task()}/annotations", json={"result": pick()}).json()[
             "id"
         ]
+
+    def new_prediction(self) -> int:
+        body = {"task": self.ids["task"], "result": pick(), "score": 0.5}
+        return self.owner.post("/api/predictions", json=body).json()["id"]
 
     def new_member(self) -> int:
         self.owner.post(f"/api/projects/{self.ids['project']}/members", json={"user": self.ids["spare"]})

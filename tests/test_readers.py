@@ -59,3 +59,12 @@ def test_bad_utf8_far_into_a_large_file_is_located():
     data = b"a\n" + b"x\n" * 1_000_000 + b"\xc3\n"
     with pytest.raises(FormatError, match=r"big.csv: line 1000002: not valid UTF-8 \(byte 2000002\)"):
         items("big.csv", data)
+
+
+def test_text_files_give_one_task_per_line_under_text():
+    import io
+
+    from preflab.formats.readers import read_items
+
+    items = list(read_items("prompts.txt", io.BytesIO("\ufefffirst line\r\n\nsecond, with comma\n".encode())))
+    assert items == [("line 1", {"text": "first line"}), ("line 3", {"text": "second, with comma"})]

@@ -92,6 +92,14 @@ class AnnotationPatch(_In):
     shown_order: list[str] | None = None
 
 
+class TaskIn(_In):
+    """One task: ``{"project": ID, "data": {...}}`` (the project may come from the path)."""
+
+    project: int | None = None
+    data: dict
+    meta: dict = {}
+
+
 class TaskPatch(_In):
     data: dict | None = None
     meta: dict | None = None
@@ -157,7 +165,16 @@ class DmAction(_In):
 
 
 class PredictionIn(_In):
+    """A prediction; ``result`` is a list of result items, or the short form
+    ``{control name: value}`` (``{"comparison": "left"}``) expanded from the config."""
+
     task: int
-    result: list[dict] = []
+    result: list[dict] | dict = []
+    score: float | None = None
+    model_version: str | None = None
+
+
+class PredictionPatch(_In):
+    result: list[dict] | dict | None = None
     score: float | None = None
     model_version: str | None = None

@@ -22,7 +22,14 @@ import orjson
 _LOCATE_LIMIT = 256 * 1024 * 1024
 _SNIFF = 64 * 1024
 
-EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+EXTENSIONS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "txt",
+}
 
 
 class FormatError(ValueError):
@@ -51,6 +58,8 @@ def read_items(name: str, stream: BinaryIO, fmt: str | None = None) -> Iterator[
         raise FormatError(name, "the file is empty")
     if fmt in ("csv", "tsv"):
         return _delimited(name, stream, "\t" if fmt == "tsv" else ",")
+    if fmt == "txt":
+        return _lines(name, stream)
     if fmt == "jsonl" or (body[:1] == b"{" and _looks_like_jsonl(head)):
         return _jsonl(name, stream)
     return _json(name, stream)
@@ -128,6 +137,18 @@ def _jsonl(name: str, stream: BinaryIO) -> Iterator[tuple[str, object]]:
             except UnicodeDecodeError:
                 raise FormatError(name, "not valid UTF-8", f"line {number}") from None
             raise FormatError(name, f"invalid JSON: {err}", f"line {number}") from None
+
+
+def _lines(name: str, stream: BinaryIO) -> Iterator[tuple[str, object]]:
+    """A text file, as Label Studio reads it: one task per non-empty line, under the key ``text``."""
+    _skip_bom(stream)
+    for number, line in enumerate(stream, 1):
+        try:
+            text = line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise FormatError(name, "not valid UTF-8", f"line {number}") from None
+        if text.strip():
+            yield f"line {number}", {"text": text}
 
 
 def _delimited(name: str, stream: BinaryIO, delimiter: str) -> Iterator[tuple[str, object]]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -193,6 +193,41 @@ def replace_predictions(
 
 def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:
     return conn.execute(select(predictions).where(predictions.c.id == prediction_id)).mappings().first()
+
+
+def list_predictions(
+    conn: Connection, *, project_id: int, task_id: int | None = None, model_version: str | None = None
+) -> list[RowMapping]:
+    query = select(predictions).where(predictions.c.project_id == project_id)
+    if task_id is not None:
+        query = query.where(predictions.c.task_id == task_id)
+    if model_version is not None:
+        query = query.where(predictions.c.model_version == model_version)
+    return list(conn.execute(query.order_by(predictions.c.id)).mappings())
+
+
+def update_prediction(conn: Connection, prediction: RowMapping, **fields) -> None:
+    values = {k: v for k, v in fields.items() if v is not None}
+    if "result" in values:
+        values["result"] = orjson.dumps(values["result"]).decode()
+    conn.execute(update(predictions).where(predictions.c.id == prediction["id"]).values(updated_at=now(), **values))
+
+
+def delete_prediction(conn: Connection, prediction: RowMapping, *, maximum: int, user_id: int) -> None:
+    task_store.lock(conn, prediction["task_id"])
+    conn.execute(delete(predictions).where(predictions.c.id == prediction["id"]))
+    task_store.recount(conn, prediction["task_id"], maximum, user_id)
+
+
+def model_versions(conn: Connection, project_id: int) -> dict[str, int]:
+    """How many predictions each model version has in the project."""
+    query = (
+        select(predictions.c.model_version, func.count())
+        .where(predictions.c.project_id == project_id)
+        .group_by(predictions.c.model_version)
+        .order_by(predictions.c.model_version)
+    )
+    return {version: count for version, count in conn.execute(query)}
 
 
 def history(conn: Connection, project_id: int, user_id: int, limit: int) -> list[RowMapping]:

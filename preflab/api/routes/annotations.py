@@ -1,4 +1,4 @@
-"""Annotations (and predictions) of a task. Annotators work on their own annotations only.
+"""Annotations of a task. Annotators work on their own annotations only.
 
 A submit may carry the client's ``unique_id``: a retry of it returns the first annotation (same
 status, ``Idempotent-Replayed: true``) instead of adding a second. Every annotation answer has
@@ -13,8 +13,8 @@ from ...store import users as user_store
 from ..deps import StoreDep, UserDep, project_for, require_manager
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
-from ..render import annotation_etag, annotation_json, prediction_json
-from ..schemas import AnnotationIn, AnnotationPatch, PredictionIn
+from ..render import annotation_etag, annotation_json
+from ..schemas import AnnotationIn, AnnotationPatch
 from ..taskviews import visible_task
 
 router = APIRouter(tags=["annotations"])
@@ -138,17 +138,3 @@ def delete_annotation(
             conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"]
         )
     return Response(status_code=204)
-
-
-@router.post("/api/predictions", status_code=201)
-def create_prediction(body: PredictionIn, user: UserDep, store: StoreDep) -> JSONResponse:
-    with store.write() as conn:
-        task, project = visible_task(conn, user, body.task, manage=True)
-        task_store.lock(conn, task["id"])
-        prediction_id = annotation_store.create_prediction(
-            conn, task, result=body.result, score=body.score, model_version=body.model_version or ""
-        )
-        task_store.recount(conn, task["id"], project["maximum_annotations"], user["id"])
-        return JSONResponse(
-            prediction_json(annotation_store.get_prediction(conn, prediction_id)), status_code=201
-        )

@@ -109,6 +109,11 @@ def update_project(project_id: int, body: ProjectIn, user: UserDep, store: Store
         if "label_config" in fields:
             fields["label_config"] = fields["label_config"] or DEFAULT_CONFIG
             _check_config(conn, fields["label_config"], project_id)
+        version = fields.get("model_version")
+        if version and version not in annotation_store.model_versions(conn, project_id):
+            raise ValidationFailed(
+                "model_version", f"model_version {version!r}: no prediction of the project has this version"
+            )
         project_store.update_fields(conn, project_id, **fields)
         return JSONResponse(_payload(conn, project_store.get(conn, project_id), user))
 

@@ -4,12 +4,14 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import ValidationError
 
+from ...imports import Source, import_tasks
 from ...store import tasks as task_store
 from ...store.tasks import TaskFilter
 from ..deps import StoreDep, UserDep, project_for
+from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import flag, integer
-from ..schemas import DmAction, DmQuery, TaskPatch
+from ..schemas import DmAction, DmQuery, TaskIn, TaskPatch
 from ..taskviews import task_payload, task_payloads, visible_task
 
 router = APIRouter(tags=["tasks"])
@@ -88,6 +90,54 @@ def list_tasks(request: Request, user: UserDep, store: StoreDep) -> JSONResponse
             tasks = task_payloads(conn, rows, user)
         totals = task_store.totals(conn, project_id)
     return JSONResponse({**totals, "total": total, "tasks": tasks})
+
+
+def _create_task(project_id: int, body: TaskIn, user, store) -> JSONResponse:
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+    item = {"data": body.data, "meta": body.meta}
+    result = import_tasks(
+        store, project_id, [Source(name="task", items=[item], is_file=False)], user_id=user["id"]
+    )
+    with store.read() as conn:
+        return JSONResponse(
+            task_payload(conn, task_store.get(conn, result.task_ids[0]), user), status_code=201
+        )
+
+
+@router.post("/api/tasks", status_code=201)
+def create_task(body: TaskIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    """Create one task (``{"project": ID, "data": {...}}``), checked against the project's config."""
+    if body.project is None:
+        raise ValidationFailed("project", "project: this field is required")
+    return _create_task(body.project, body, user, store)
+
+
+@router.post("/api/projects/{project_id}/tasks", status_code=201)
+def create_project_task(project_id: int, body: TaskIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    return _create_task(project_id, body, user, store)
+
+
+@router.get("/api/projects/{project_id}/tasks")
+def list_project_tasks(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+    """The project's tasks as a plain list, a page at a time (the older endpoint many scripts use)."""
+    page = integer(request, "page", 1)
+    page_size = integer(request, "page_size", 100)
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+        _, rows = task_store.page(conn, project_id, page=page, page_size=page_size)
+        if page > 1 and not rows:
+            raise HTTPException(404, "Invalid page.")
+        return JSONResponse(task_payloads(conn, rows, user))
+
+
+@router.delete("/api/projects/{project_id}/tasks", status_code=204)
+def delete_project_tasks(project_id: int, user: UserDep, store: StoreDep) -> Response:
+    """Delete every task of the project (with their annotations and predictions)."""
+    with store.write() as conn:
+        project_for(conn, user, project_id, manage=True)
+        task_store.delete_many(conn, project_id, None)
+    return Response(status_code=204)
 
 
 @router.get("/api/tasks/{task_id}")
