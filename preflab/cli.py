@@ -523,5 +523,14 @@ def _register_train() -> None:
 _register_train()
 
 
+def _register_generate() -> None:
+    from .generate.cli import register  # generate (openai and torch load lazily)
+
+    register(cli)
+
+
+_register_generate()
+
+
 def main():
     cli()
