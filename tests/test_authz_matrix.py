@@ -29,6 +29,7 @@ SEE = "see"  # whoever sees the (restricted) project: members and owners
 MANAGE = "manage"  # managers and owners who see the project
 OWN = "own"  # the annotation's author, and managers and owners who see the project
 SESSION = "session"  # browser sessions only: every token caller gets 401
+AUTHOR = "author"  # the annotator's own draft or annotation: nobody else, not even an owner
 
 
 @dataclass
@@ -125,6 +126,13 @@ RULES: dict[str, Rule] = {
     "DELETE /api/predictions/{prediction_id}": Rule(
         MANAGE, _fresh("prediction", "/api/predictions/{prediction}")
     ),
+    "POST /api/tasks/{task_id}/drafts": Rule(SEE, _body("/api/tasks/{task}/drafts", {"result": pick()})),
+    "POST /api/tasks/{task_id}/annotations/{annotation_id}/drafts": Rule(
+        AUTHOR, _body("/api/tasks/{annotated}/annotations/{annotation}/drafts", {"result": pick()})
+    ),
+    "GET /api/drafts/{draft_id}": Rule(AUTHOR, _get("/api/drafts/{draft}")),
+    "PATCH /api/drafts/{draft_id}": Rule(AUTHOR, _body("/api/drafts/{draft}", {"lead_time": 1.0})),
+    "DELETE /api/drafts/{draft_id}": Rule(AUTHOR, _fresh("draft", "/api/drafts/{draft}")),
     "GET /api/projects/{project_id}/model-versions": Rule(
         SEE, _get("/api/projects/{project}/model-versions")
     ),
@@ -167,6 +175,8 @@ def expected(access: str, caller: str) -> int | None:
         return None if caller in allowed else 403
     if caller == "outsider":
         return 404
+    if access == AUTHOR:
+        return None if caller == "annotator" else 404
     if access == SEE or caller in ("manager", "owner"):
         return None
     return None if access == OWN else 403
@@ -196,8 +206,10 @@ class World:
         )
         self.ids["task"] = self.new_task()
         self.ids["annotation"] = self.new_annotation()
+        self.ids["annotated"] = self.owner.get(f"/api/annotations/{self.ids['annotation']}").json()["task"]
         self.ids["export"] = self.new_export()
         self.ids["prediction"] = self.new_prediction()
+        self.ids["draft"] = self.new_draft()
         self.owner.patch(f"/api/users/{accounts['inactive'].id}", json={"is_active": False})
         self._emails = 0
 
@@ -217,6 +229,10 @@ class World:
         return annotator.post(f"/api/tasks/{self.new_task()}/annotations", json={"result": pick()}).json()[
             "id"
         ]
+
+    def new_draft(self) -> int:
+        annotator = Api(self.client, _Caller(self, "annotator"))
+        return annotator.post(f"/api/tasks/{self.ids['task']}/drafts", json={"result": pick()}).json()["id"]
 
     def new_prediction(self) -> int:
         body = {"task": self.ids["task"], "result": pick(), "score": 0.5}

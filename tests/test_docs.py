@@ -31,6 +31,8 @@ def test_every_api_route_is_documented(app):
             path.replace("{project_id}", "{id}")
             .replace("{task_id}", "{id}")
             .replace("{annotation_id}", "{id}")
+            .replace("{prediction_id}", "{id}")
+            .replace("{draft_id}", "{id}")
         )
         documented = (
             documented.replace("{user_id}", "{id}")

@@ -177,8 +177,33 @@ def prediction_json(row) -> dict:
     }
 
 
+def draft_json(row, user=None) -> dict:
+    return {
+        "id": row["id"],
+        "user": row["user_id"],
+        "created_username": f" {user['email']}, {user['id']}" if user else "",
+        "created_ago": _ago(row["created_at"]),
+        "result": orjson.Fragment(row["result"]),
+        "lead_time": row["lead_time"],
+        "was_postponed": bool(row["was_postponed"]),
+        "import_id": None,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "task": row["task_id"],
+        "annotation": row["annotation_id"],
+        "project": row["project_id"],
+    }
+
+
 def task_json(
-    task, annotations: list, predictions: list, users: dict, upload: str | None = None, *, blind: bool = False
+    task,
+    annotations: list,
+    predictions: list,
+    users: dict,
+    upload: str | None = None,
+    *,
+    blind: bool = False,
+    drafts: list = (),
 ) -> dict:
     """A task as the Data Manager serializes it (``fields=all``).
 
@@ -202,7 +227,7 @@ def task_json(
         "id": task["id"],
         "predictions": [prediction_json(p) for p in predictions],
         "annotations": [annotation_json(a, users.get(a["completed_by"])) for a in annotations],
-        "drafts": [],
+        "drafts": [draft_json(d) for d in drafts],
         "annotators": sorted({a["completed_by"] for a in annotations if a["completed_by"] is not None}),
         "inner_id": task["inner_id"],
         "cancelled_annotations": counts["cancelled_annotations"],
@@ -223,7 +248,7 @@ def task_json(
             sorted({p["model_version"] for p in predictions if p["model_version"]})
         ),
         "avg_lead_time": sum(lead_times) / len(lead_times) if lead_times else None,
-        "draft_exists": False,
+        "draft_exists": bool(drafts),
         "updated_by": [{"user_id": task["updated_by"]}] if task["updated_by"] else [],
         "data": orjson.Fragment(task["data"]),
         "meta": orjson.Fragment(task["meta"]),

@@ -92,6 +92,18 @@ class AnnotationPatch(_In):
     shown_order: list[str] | None = None
 
 
+class DraftIn(_In):
+    result: list[dict] = []
+    lead_time: float | None = Field(None, ge=0)
+    was_postponed: bool = False
+
+
+class DraftPatch(_In):
+    result: list[dict] | None = None
+    lead_time: float | None = Field(None, ge=0)
+    was_postponed: bool | None = None
+
+
 class TaskIn(_In):
     """One task: ``{"project": ID, "data": {...}}`` (the project may come from the path)."""
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..domain.roles import can_see_all_annotations
 from ..store import annotations as annotation_store
+from ..store import drafts as draft_store
 from ..store import tasks as task_store
 from ..store import users as user_store
 from ..store.schema import file_uploads
@@ -21,6 +22,7 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
         conn, [t["id"] for t in tasks if t["total_annotations"] or t["cancelled_annotations"]], user_id=only
     )
     preds = annotation_store.predictions_for_tasks(conn, [t["id"] for t in tasks if t["total_predictions"]])
+    drafts = draft_store.mine(conn, [t["id"] for t in tasks], user["id"])
     authors = {a["completed_by"] for rows in anns.values() for a in rows}
     users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
     upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
@@ -36,6 +38,7 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
             users,
             uploads.get(t["file_upload_id"]),
             blind=blind,
+            drafts=drafts.get(t["id"], []),
         )
         for t in tasks
     ]

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
+from . import drafts as draft_store
 from . import tasks as task_store
 from .clock import now
 from .schema import annotations, predictions, task_locks
@@ -73,6 +74,8 @@ def create(
             raise UniqueIdTaken(f"unique_id {unique_id!r} is already used by another annotation")
         return first.id, False
     _settle(conn, task["id"], maximum, user_id)
+    if user_id is not None:
+        draft_store.settle(conn, task["id"], user_id)
     return inserted, True
 
 
@@ -112,6 +115,7 @@ def update_annotation(
         .values(updated_at=now(), updated_by=user_id, **values)
     )
     _settle(conn, annotation["task_id"], maximum, user_id)
+    draft_store.settle(conn, annotation["task_id"], user_id, annotation["id"])
 
 
 def delete_annotation(conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int) -> None:
@@ -210,7 +214,9 @@ def update_prediction(conn: Connection, prediction: RowMapping, **fields) -> Non
     values = {k: v for k, v in fields.items() if v is not None}
     if "result" in values:
         values["result"] = orjson.dumps(values["result"]).decode()
-    conn.execute(update(predictions).where(predictions.c.id == prediction["id"]).values(updated_at=now(), **values))
+    conn.execute(
+        update(predictions).where(predictions.c.id == prediction["id"]).values(updated_at=now(), **values)
+    )
 
 
 def delete_prediction(conn: Connection, prediction: RowMapping, *, maximum: int, user_id: int) -> None:

@@ -199,3 +199,20 @@ login_failures = Table(
     Column("at", Float, nullable=False),
     Index("ix_login_failures_key", "key", "at"),
 )
+
+# A labeler's unfinished work on a task (or on one of their annotations), seen by them only.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("annotation_id", Integer, ForeignKey("annotations.id", ondelete="CASCADE")),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("result", Text, nullable=False, default="[]"),
+    Column("lead_time", Float),
+    Column("was_postponed", Boolean, nullable=False, default=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_drafts_task_user", "task_id", "user_id"),
+)
