@@ -444,3 +444,35 @@ def test_config_hotkeys_pick_choices(page, live_server, api):
     wait_saved(page)
     [annotation] = api.get(f"/api/tasks/{tid}/annotations").json()
     assert [(r["from_name"], r["value"]) for r in annotation["result"]] == [("verdict", {"choices": ["Tie"]})]
+
+
+def test_a_draft_follows_the_labeler_to_another_machine(browser, page, live_server, api, project, owner):
+    [tid] = api.post(
+        f"/api/projects/{project}/import", json=[{"prompt": "p", "answer1": "a", "answer2": "b"}]
+    ).json()["task_ids"]
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    wait_for_task(page)
+    page.keyboard.press("2")
+    deadline = time.monotonic() + 10
+    while not api.get(f"/api/tasks/{tid}").json()["drafts"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [d["result"][0]["value"]["selected"] for d in api.get(f"/api/tasks/{tid}").json()["drafts"]] == [
+        "right"
+    ]
+    other = browser.new_context(viewport={"width": 1280, "height": 860})  # another machine: no local copy
+    second = other.new_page()
+    second.goto(f"{live_server.url}/projects/{project}/label")
+    second.fill("input[name=email]", owner.email)
+    second.fill("input[name=password]", owner.password)
+    second.click("button[type=submit]")
+    wait_for_task(second)
+    selected = second.evaluate(
+        "[...document.getElementById('stage').shadowRoot.querySelectorAll('.pf-selected')].map(e => e.dataset.name)"
+    )
+    assert selected == ["answer2"]
+    second.keyboard.press("Enter")
+    deadline = time.monotonic() + 10
+    while api.get(f"/api/tasks/{tid}").json()["drafts"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert api.get(f"/api/tasks/{tid}").json()["drafts"] == []  # the submit took the draft
+    other.close()

@@ -174,10 +174,19 @@ function show(task, { annotation = null, resume = null } = {}) {
       showPick();
     },
   });
-  const draft = JSON.parse(localStorage.getItem(draftKey(task.id)) || "null");
+  // a draft from this browser, else one kept on the server (made on another machine), else the answer
+  const serverDraft = (task.drafts || []).filter((d) => d.annotation === (annotation?.id ?? null)).at(-1);
+  const draft = JSON.parse(localStorage.getItem(draftKey(task.id)) || "null") ?? serverDraft?.result;
   if (draft) iface.load(draft);
   else if (annotation) iface.load(annotation.result);
-  current = { task, iface, started: performance.now(), annotationId: annotation?.id || null, resume };
+  current = {
+    task,
+    iface,
+    started: performance.now(),
+    annotationId: annotation?.id || null,
+    draftId: serverDraft?.id || null,
+    resume,
+  };
   const number = task.inner_id ?? task.id; // numbered within the project, as labelers count
   title.textContent = annotation ? `Editing your answer to task ${number}` : `Task ${number}`;
   document.getElementById("task-id").textContent = `id ${task.id}`;
@@ -224,8 +233,30 @@ function pairNames() {
   return pair ? pair.getAttribute("toName").split(",").map((s) => s.trim()) : [];
 }
 
+// Drafts are kept in this browser at once, and on the server a moment later (so they follow the
+// labeler to another machine); the server drops them when the answer is submitted.
+let draftTimer = null;
 function saveDraft() {
-  if (current) localStorage.setItem(draftKey(current.task.id), JSON.stringify(current.iface.result()));
+  if (!current) return;
+  const result = current.iface.result();
+  localStorage.setItem(draftKey(current.task.id), JSON.stringify(result));
+  clearTimeout(draftTimer);
+  const on = current;
+  draftTimer = setTimeout(() => saveServerDraft(on, result), 1500);
+}
+
+async function saveServerDraft(on, result) {
+  const path = on.draftId
+    ? `/api/drafts/${on.draftId}`
+    : on.annotationId
+      ? `/api/tasks/${on.task.id}/annotations/${on.annotationId}/drafts`
+      : `/api/tasks/${on.task.id}/drafts`;
+  try {
+    const saved = await api(path, { method: on.draftId ? "PATCH" : "POST", body: { result } });
+    on.draftId = saved.id;
+  } catch (_) {
+    /* the browser's copy stands; the server's is a convenience */
+  }
 }
 
 function advance(resume) {
@@ -259,6 +290,7 @@ function submit({ skip = false } = {}) {
   if (outbox.get(entry) && !localStorage.getItem(outbox.keyOf(entry))) {
     toast("The browser's storage is full: keep this tab open until your answers are saved.", "error");
   }
+  clearTimeout(draftTimer);
   localStorage.removeItem(draftKey(current.task.id));
   if (!current.annotationId) {
     history.push({ task: current.task, key: entry.unique_id });
