@@ -233,3 +233,15 @@ def test_cli_hf_dataset_folder_splits_by_prompt(run, api, tmp_path):
     ).read_bytes()
     missing = run("export", pid, "--format", "hf-dataset", ok=False)
     assert missing.exit_code != 0 and "needs -o" in missing.output
+
+
+def test_parquet_without_pyarrow_says_how_to_install_it(api, voted, monkeypatch):
+    from preflab.formats import preferences as formats
+
+    def missing():
+        raise formats.MissingDependency(formats.PARQUET_MISSING)
+
+    monkeypatch.setattr(formats, "pyarrow", missing)
+    pid, _ = voted
+    r = api.get(f"/api/projects/{pid}/export?exportType=PREFERENCE_PARQUET")
+    assert r.status_code == 400 and "pip install 'preflab[parquet]'" in r.json()["detail"]

@@ -191,7 +191,11 @@ def test_leaderboard_is_seeded_and_brackets_the_score():
 
 def test_win_rate_matrix():
     rates = quality.win_rates({("a", "b"): [3, 1, 2]}, ["a", "b", "c"])
-    assert rates["win_rate"] == [[None, round(4 / 6, 6), None], [round(2 / 6, 6), None, None], [None, None, None]]
+    assert rates["win_rate"] == [
+        [None, round(4 / 6, 6), None],
+        [round(2 / 6, 6), None, None],
+        [None, None, None],
+    ]
     assert rates["games"][0][1] == rates["games"][1][0] == 6
 
 
@@ -246,3 +250,10 @@ def test_a_bias_p_value_is_corrected_for_the_number_of_labelers():
 
 def test_no_flags_without_enough_labelers_to_compare():
     assert quality.flag_labelers({1: figures(agreement=0.9), 2: figures(agreement=0.1)}) == {1: [], 2: []}
+
+
+@pytest.mark.parametrize(
+    ("k", "n"), [(450_000, 900_000), (449_000, 900_000), (440_000, 900_000), (3, 5000), (2400, 5000)]
+)
+def test_binom_test_is_quick_and_right_for_large_counts(k, n):
+    assert quality.binom_test(k, n) == pytest.approx(scipy_stats.binomtest(k, n).pvalue, rel=1e-6, abs=1e-300)

@@ -79,15 +79,25 @@ def _log_pmf(i: int, n: int, p: float) -> float:
 
 
 def _binom_test_half(k: int, n: int) -> float:
-    """p = 1/2 in exact integer arithmetic: 2 * P(X <= min(k, n - k)), at most 1."""
+    """p = 1/2: 2 * P(X <= min(k, n - k)), at most 1; exact integer arithmetic up to n = 2000,
+    above it the tail summed from its largest term down until the terms no longer count."""
     low = min(k, n - k)
     if 2 * low == n:
         return 1.0
-    term = total = 1
-    for i in range(low):
-        term = term * (n - i) // (i + 1)
+    if n <= 2000:
+        term = total = 1
+        for i in range(low):
+            term = term * (n - i) // (i + 1)
+            total += term
+        return min(1.0, float(Fraction(2 * total, 2**n)))
+    log_first = math.lgamma(n + 1) - math.lgamma(low + 1) - math.lgamma(n - low + 1) - n * math.log(2)
+    total = term = 1.0
+    for i in range(low, 0, -1):
+        term *= i / (n - i + 1)  # P(X = i - 1) / P(X = i)
         total += term
-    return min(1.0, float(Fraction(2 * total, 2**n)))
+        if term < total * 1e-17:
+            break
+    return min(1.0, 2 * math.exp(log_first) * total)
 
 
 # ---------------------------------------------------------------- Krippendorff's alpha

@@ -179,7 +179,11 @@ class ProjectStats:
                     "gold_accuracy": _round(f["gold_accuracy"]),
                     "gold_items": f["gold_items"],
                     "median_seconds": _round(f["median_seconds"], 3),
-                    "position_bias": _bias(t.first_picks, t.bias_votes),
+                    "position_bias": {
+                        "first_shown_share": f["first_shown_share"],
+                        "p_value": f["p_value"],
+                        "votes": t.bias_votes,
+                    },
                     "flagged": flags[user_id],
                 }
             )
