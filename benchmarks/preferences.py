@@ -2,6 +2,7 @@
 export of the same project, in the same run.
 
     .venv/bin/python benchmarks/preferences.py [--tasks 300000] [--votes 1000000] [--labelers 50]
+        [--jobs JSON,PREFERENCE_JSONL,KTO_JSONL,stats] [--parquet]
 
 The project (tie / strength template, random answer order, 8 models named in the tasks) is
 written straight into a SQLite database: tasks with a ~150-character prompt and two ~400-character
@@ -231,6 +232,11 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--labelers", type=int, default=50)
     parser.add_argument("--parquet", action="store_true", help="also time PREFERENCE_PARQUET (needs pyarrow)")
+    parser.add_argument(
+        "--jobs",
+        default="JSON,PREFERENCE_JSONL,KTO_JSONL,stats",
+        help="comma-separated measurements; JSON (the baseline) always runs",
+    )
     parser.add_argument("--job", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=int, help=argparse.SUPPRESS)
@@ -246,9 +252,8 @@ def main() -> None:
             f"built {args.tasks:,} tasks, {args.votes:,} votes, {args.labelers} labelers "
             f"in {time.perf_counter() - started:.1f}s ({path.stat().st_size / 2**20:.0f} MiB)"
         )
-        jobs = ["JSON", "PREFERENCE_JSONL", "KTO_JSONL", "stats"] + (
-            ["PREFERENCE_PARQUET"] if args.parquet else []
-        )
+        jobs = ["JSON", *(j for j in args.jobs.split(",") if j and j != "JSON")]
+        jobs += ["PREFERENCE_PARQUET"] if args.parquet else []
         results = {job: run_job(job, path, project) for job in jobs}
     baseline = results["JSON"]["seconds"]
     print(f"{'job':<20} {'seconds':>8} {'vs JSON':>8} {'output MiB':>11} {'peak MB':>8} {'idle MB':>8}")
@@ -257,12 +262,13 @@ def main() -> None:
             f"{job:<20} {r['seconds']:>8.1f} {r['seconds'] / baseline:>7.2f}x {r['bytes'] / 2**20:>11.1f} "
             f"{r['peak_mb']:>8.0f} {r['idle_mb']:>8.0f}"
         )
-    stats = results["stats"]
-    print(f"stats: alpha {stats['alpha']}, kappa {stats['kappa']}")
-    for email, reasons in stats["flagged"].items():
-        print(f"  flagged {email}: {'; '.join(reasons)}")
-    for model, score, low, high in stats["leaderboard"]:
-        print(f"  {model}: {score:.1f} [{low:.1f}, {high:.1f}]")
+    stats = results.get("stats")
+    if stats:
+        print(f"stats: alpha {stats['alpha']}, kappa {stats['kappa']}")
+        for email, reasons in stats["flagged"].items():
+            print(f"  flagged {email}: {'; '.join(reasons)}")
+        for model, score, low, high in stats["leaderboard"]:
+            print(f"  {model}: {score:.1f} [{low:.1f}, {high:.1f}]")
     worst = max(r["peak_mb"] for r in results.values())
     print(f"peak memory {worst:.0f} MB: {'under' if worst < 300 else 'OVER'} 300 MB")
 
