@@ -16,30 +16,14 @@ import orjson
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-#: Tags that display task data (Label Studio "object tags").
-OBJECT_TAGS = frozenset(
-    {"Text", "Paragraphs", "HyperText", "Image", "Audio", "Video", "Table", "List", "Markdown", "Chat"}
-)
+from . import tags
+
+#: Tags that display task data (Label Studio "object tags"); the full table is in ``tags.py``.
+OBJECT_TAGS = tags.of_kind(tags.OBJECT)
 #: Tags that produce results (Label Studio "control tags").
-CONTROL_TAGS = frozenset(
-    {"Pairwise", "Choices", "TextArea", "Rating", "Ranker", "Labels", "Number", "DateTime", "Taxonomy"}
-)
-#: Layout and decoration tags that neither show data to label nor produce results.
-VISUAL_TAGS = frozenset(
-    {
-        "View",
-        "Style",
-        "Header",
-        "Choice",
-        "Label",
-        "Bucket",
-        "Collapse",
-        "Filter",
-        "Relations",
-        "Relation",
-        "Shortcut",
-    }
-)
+CONTROL_TAGS = tags.of_kind(tags.CONTROL)
+#: Layout and decoration tags and sub-tags that neither show data to label nor produce results.
+VISUAL_TAGS = tags.of_kind(tags.VISUAL)
 KNOWN_TAGS = OBJECT_TAGS | CONTROL_TAGS | VISUAL_TAGS
 
 #: Limits that keep a hostile config from costing the server or the labeling page much: Label
@@ -76,6 +60,8 @@ class ControlTag:
     labels: tuple[str, ...] = ()
     labels_attrs: dict = field(default_factory=dict, hash=False, compare=False)
     attrs: dict = field(default_factory=dict, hash=False, compare=False)
+    #: its options come from the task (``value="$options"``), so any value is one of them
+    dynamic: bool = False
 
 
 @dataclass
@@ -87,12 +73,27 @@ class LabelConfig:
 
     @cached_property
     def data_keys(self) -> list[str]:
-        """Keys every task's data must have: one per ``$variable`` the config displays."""
+        """Keys every task's data must have: one per ``$variable`` the config displays (object tags,
+        ``Header``, any named tag whose ``value`` reads the task, as Label Studio's data types do,
+        and a ``Repeater``'s ``on``)."""
         keys: list[str] = []
         for element in self.root.iter():
-            for attr in ("value", "valueList"):
-                raw = element.get(attr)
-                if raw and element.tag in OBJECT_TAGS | {"Header"}:
+            if not isinstance(element.tag, str):
+                continue
+            rule = tags.lookup(element.tag)
+            if rule is None:
+                continue
+            reads = (
+                rule.kind == tags.OBJECT
+                or rule.name == "Header"
+                or (rule.kind == tags.CONTROL and _attr(element, "name") is not None)
+            )
+            attrs = ("value", "valueList") if reads else ()
+            if rule.name == "Repeater":
+                attrs = ("on",)
+            for attr in attrs:
+                raw = _attr(element, attr)
+                if raw:
                     for match in _VARIABLE.finditer(raw):
                         key = match.group(1).split(".")[0]
                         if key not in keys:
@@ -173,38 +174,123 @@ def parse(xml: str) -> LabelConfig:
 
     objects: dict[str, ObjectTag] = {}
     controls: dict[str, ControlTag] = {}
-    seen: set[str] = set()
-    for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        if tag not in KNOWN_TAGS:
-            raise LabelConfigError(f"label_config: unknown tag <{tag}>")
-        name = element.get("name")
-        if tag in OBJECT_TAGS or tag in CONTROL_TAGS:
-            if not name:
-                raise LabelConfigError(f"label_config: <{tag}> needs a name attribute")
-            if name in seen:
+    names: set[str] = set()
+    references: list[tuple[Element, str]] = []  # toName of tags that are not controls (Filter)
+    for element, rule, ancestors in _walk(root):
+        _check_attributes(element, rule)
+        name = _attr(element, "name")
+        if name is not None:  # Label Studio counts every name="…", Bucket and Filter included
+            if name in names:
                 raise LabelConfigError(f'label_config: the name "{name}" is used twice')
-            seen.add(name)
-        if tag in OBJECT_TAGS:
-            value = element.get("value")
-            if value is None:
-                raise LabelConfigError(f'label_config: <{tag} name="{name}"> needs a value attribute')
-            objects[name] = ObjectTag(name=name, type=tag, value=value)
-        elif tag in CONTROL_TAGS:
-            controls[name] = _control(element)
+            names.add(name)
+        if rule.parents is not None and not _inside(rule, ancestors):
+            parents = " or ".join(f"<{p}>" for p in sorted(rule.parents, key=_parent_order))
+            if rule.name == "Label":
+                parents = "a <Labels> tag (or another *Labels tag)"
+            raise LabelConfigError(f"label_config: {_describe(element)} must be inside {parents}")
+        if rule.kind == tags.OBJECT and name is not None:
+            value = _attr(element, "value") or _attr(element, "valueList") or ""
+            objects[name] = ObjectTag(name=name, type=rule.name, value=value)
+        elif rule.kind == tags.CONTROL:
+            controls[name] = _control(element, rule)
+        elif _attr(element, "toName") is not None:
+            references.append((element, _attr(element, "toName")))
 
     object_names = sorted(objects)
     for control in controls.values():
+        rule = tags.lookup(control.type)
         for target in control.to_name:
             if target not in objects:
                 raise LabelConfigError(f'toName="{target}" not found in names: {object_names}')
-        if control.type == "Pairwise" and len(control.to_name) != 2:
+            kind = objects[target].type
+            if rule.targets is not None and kind not in rule.targets:
+                allowed = ", ".join(f"<{t}>" for t in sorted(rule.targets))
+                raise LabelConfigError(
+                    f'label_config: <{control.type} name="{control.name}"> toName="{target}" names a <{kind}>, '
+                    f"but <{control.type}> can only label {allowed}"
+                )
+        if rule.pair and len(control.to_name) != 2:
             raise LabelConfigError(
                 f'<Pairwise name="{control.name}"> needs exactly two names in toName, got {len(control.to_name)}'
             )
+    for _element, to_name in references:
+        for target in (n.strip() for n in to_name.split(",")):
+            if target not in names:
+                raise LabelConfigError(f'toName="{target}" not found in names: {sorted(names)}')
     return LabelConfig(xml=xml, root=root, objects=objects, controls=controls)
+
+
+def _attr(element: Element, name: str) -> str | None:
+    """An attribute by name without regard to case, as Label Studio's editor reads them."""
+    value = element.get(name)
+    if value is not None:
+        return value
+    lower = name.lower()
+    for key, value in element.attrib.items():
+        if key.lower() == lower:
+            return value
+    return None
+
+
+def _describe(element: Element) -> str:
+    for attr in ("name", "value"):
+        value = _attr(element, attr)
+        if value is not None:
+            return f'<{element.tag} {attr}="{_short(value)}">'
+    return f"<{element.tag}>"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _parent_order(name: str) -> tuple[int, str]:
+    return (0 if name in ("Choices", "Labels") else 1, name)
+
+
+def _walk(root: Element):
+    """(element, rule, ancestor tag names) for every tag, depth first, in document order."""
+    stack: list[tuple[Element, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        element, ancestors = stack.pop()
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            continue
+        rule = tags.lookup(element.tag)
+        if rule is None:
+            raise LabelConfigError(f"label_config: unknown tag <{element.tag}>")
+        yield element, rule, ancestors
+        inner = (*ancestors, rule.name)
+        stack.extend((child, inner) for child in reversed(element))
+
+
+def _inside(rule: tags.Tag, ancestors: tuple[str, ...]) -> bool:
+    for ancestor in ancestors:
+        if ancestor in rule.parents or (rule.name == "Label" and ancestor.endswith("Labels")):
+            return True
+    return False
+
+
+def _check_attributes(element: Element, rule: tags.Tag) -> None:
+    for attr in rule.required:
+        value = _attr(element, attr)
+        if value is None or not value.strip():
+            raise LabelConfigError(f"label_config: {_describe(element)} needs a {attr} attribute")
+    if rule.one_of and all(_attr(element, a) is None for a in rule.one_of):
+        raise LabelConfigError(
+            f"label_config: {_describe(element)} needs a {' or '.join(rule.one_of)} attribute"
+        )
+    for key, value in element.attrib.items():
+        lower = key.lower()
+        check = rule.attrs.get(lower) or tags.COMMON_ATTRS.get(lower)
+        if check is None:
+            continue
+        problem = check(value)
+        if problem:
+            raise LabelConfigError(f'label_config: {_describe(element)} {key}="{_short(value)}": {problem}')
+    if rule.name == "Number":
+        low, high = _attr(element, "min"), _attr(element, "max")
+        if low is not None and high is not None and float(low) > float(high):
+            raise LabelConfigError(f'label_config: {_describe(element)} min="{low}" is above max="{high}"')
 
 
 def _check_depth(root: Element) -> None:
@@ -216,25 +302,38 @@ def _check_depth(root: Element) -> None:
     raise LabelConfigError(f"label_config is nested too deeply: more than {MAX_DEPTH} levels of tags")
 
 
-def _control(element: Element) -> ControlTag:
-    name = element.get("name")
-    to_name = tuple(n.strip() for n in (element.get("toName") or "").split(",") if n.strip())
+def _control(element: Element, rule: tags.Tag) -> ControlTag:
+    name = _attr(element, "name")
+    to_name = tuple(n.strip() for n in (_attr(element, "toName") or "").split(",") if n.strip())
     if not to_name:
         raise LabelConfigError(f'label_config: <{element.tag} name="{name}"> needs a toName attribute')
     labels, labels_attrs = [], {}
+    has_view = False
     for child in element.iter():
-        if child is element or child.tag not in ("Choice", "Label"):
+        if child is element or not isinstance(child.tag, str):
             continue
-        value = child.get("value") or child.get("alias")
+        child_rule = tags.lookup(child.tag)
+        if child_rule is not None and child_rule.name == "View":
+            has_view = True
+        if rule.item is None or child_rule is None or child_rule.name != rule.item:
+            continue
+        value = _attr(child, "value")
         if value is None:
             raise LabelConfigError(f'label_config: <{child.tag}> in "{name}" needs a value attribute')
         labels.append(value)
         labels_attrs[value] = dict(child.attrib)
+    dynamic = bool((_attr(element, "value") or "").strip().startswith("$"))
+    if rule.needs_items and not labels and not dynamic and not has_view:
+        raise LabelConfigError(
+            f'label_config: <{element.tag} name="{name}"> needs <{rule.item}> tags inside '
+            f'(or a value="$field" that lists them)'
+        )
     return ControlTag(
         name=name,
-        type=element.tag,
+        type=rule.name,
         to_name=to_name,
         labels=tuple(labels),
         labels_attrs=labels_attrs,
         attrs=dict(element.attrib),
+        dynamic=dynamic,
     )
