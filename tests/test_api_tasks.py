@@ -86,7 +86,15 @@ def test_dm_delete_tasks_action(api, project):
         ({"selectedItems": {"all": False, "included": "1,2"}}, "selectedItems.included"),
         ({"selectedItems": {"all": False, "included": [{"id": 1}]}}, "selectedItems.included.0"),
         ({"filters": {"items": {"filter": "x"}}}, "filters.items"),
-        ({"filters": {"items": [{"operator": "empty"}]}}, "filters.items.0.filter"),
+        ({"filters": {"items": [{"operator": "empty"}]}}, "filters.items[0].filter"),
+        (
+            {"filters": {"items": [{"filter": "filter:tasks:nope", "operator": "equal"}]}},
+            "filters.items[0].filter",
+        ),
+        (
+            {"filters": {"items": [{"filter": "filter:tasks:total_annotations", "operator": "contains"}]}},
+            "filters.items[0].operator",
+        ),
         ({"filters": "labeled"}, "filters"),
         ({"ordering": "tasks:id"}, "ordering"),
         ([1, 2], "query"),

@@ -70,6 +70,9 @@ RULES: dict[str, Rule] = {
     "GET /api/projects": Rule(USER, _get("/api/projects")),
     "POST /api/projects": Rule(CREATE, _body("/api/projects", {"title": "new", "label_config": PAIRWISE})),
     "POST /api/projects/validate": Rule(USER, _body("/api/projects/validate", {"label_config": PAIRWISE})),
+    "POST /api/projects/{project_id}/validate": Rule(
+        MANAGE, _body("/api/projects/{project}/validate", {"label_config": PAIRWISE})
+    ),
     "GET /api/projects/{project_id}": Rule(SEE, _get("/api/projects/{project}")),
     "PATCH /api/projects/{project_id}": Rule(MANAGE, _body("/api/projects/{project}", {"title": "changed"})),
     "DELETE /api/projects/{project_id}": Rule(MANAGE, _fresh("project", "/api/projects/{project}")),
@@ -90,6 +93,14 @@ RULES: dict[str, Rule] = {
     "GET /api/tasks/{task_id}": Rule(SEE, _get("/api/tasks/{task}")),
     "PATCH /api/tasks/{task_id}": Rule(MANAGE, _body("/api/tasks/{task}", {"meta": {"checked": True}})),
     "DELETE /api/tasks/{task_id}": Rule(MANAGE, _fresh("task", "/api/tasks/{task}")),
+    "GET /api/dm/actions": Rule(USER, _get("/api/dm/actions")),
+    "GET /api/dm/views": Rule(MANAGE, _get("/api/dm/views?project={project}")),
+    "POST /api/dm/views": Rule(
+        MANAGE, _body("/api/dm/views", lambda w: {"project": w.ids["project"], "data": {"title": "v"}})
+    ),
+    "GET /api/dm/views/{view_id}": Rule(MANAGE, _get("/api/dm/views/{view}")),
+    "PATCH /api/dm/views/{view_id}": Rule(MANAGE, _body("/api/dm/views/{view}", {"data": {"title": "w"}})),
+    "DELETE /api/dm/views/{view_id}": Rule(MANAGE, _fresh("view", "/api/dm/views/{view}")),
     "POST /api/dm/actions": Rule(
         MANAGE,
         lambda w, c: (
@@ -210,6 +221,7 @@ class World:
         self.ids["export"] = self.new_export()
         self.ids["prediction"] = self.new_prediction()
         self.ids["draft"] = self.new_draft()
+        self.ids["view"] = self.new_view()
         self.owner.patch(f"/api/users/{accounts['inactive'].id}", json={"is_active": False})
         self._emails = 0
 
@@ -229,6 +241,10 @@ class World:
         return annotator.post(f"/api/tasks/{self.new_task()}/annotations", json={"result": pick()}).json()[
             "id"
         ]
+
+    def new_view(self) -> int:
+        body = {"project": self.ids["project"], "data": {"title": "view"}}
+        return self.owner.post("/api/dm/views", json=body).json()["id"]
 
     def new_draft(self) -> int:
         annotator = Api(self.client, _Caller(self, "annotator"))

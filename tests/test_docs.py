@@ -33,6 +33,7 @@ def test_every_api_route_is_documented(app):
             .replace("{annotation_id}", "{id}")
             .replace("{prediction_id}", "{id}")
             .replace("{draft_id}", "{id}")
+            .replace("{view_id}", "{id}")
         )
         documented = (
             documented.replace("{user_id}", "{id}")

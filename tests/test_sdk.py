@@ -139,7 +139,8 @@ def test_modern_client_create_import_list_annotate_export(live_server, owner):
     )
     assert len(pandas.read_csv(io.BytesIO(raw))) == 1
     formats = client.projects.exports.list_formats(id=project.id)
-    assert {f["name"] for f in formats if not f.get("disabled")} == {"JSON", "JSON_MIN", "CSV", "TSV"}
+    enabled = {f["name"] for f in formats if not f.get("disabled")}
+    assert enabled == {"JSON", "JSON_MIN", "CSV", "TSV", "PREFERENCE_JSONL", "KTO_JSONL", "PREFERENCE_PARQUET"}
 
     assert client.users.whoami().email == "owner@example.com"
     assert client.versions.get().edition == "Community"

@@ -12,7 +12,19 @@ from ..store.db import Store
 from . import docs, errors
 from .bodies import FormBodies
 from .jsonresponse import JSONResponse
-from .routes import annotations, drafts, exports, imports, predictions, projects, stats, system, tasks, users
+from .routes import (
+    annotations,
+    datamanager,
+    drafts,
+    exports,
+    imports,
+    predictions,
+    projects,
+    stats,
+    system,
+    tasks,
+    users,
+)
 
 log = logging.getLogger("preflab")
 
@@ -51,7 +63,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     errors.install(app, error_page=web.error_page)
     docs.install(app)
-    for module in (system, users, projects, imports, tasks, annotations, drafts, predictions, exports, stats):
+    for module in (
+        system,
+        users,
+        projects,
+        imports,
+        tasks,
+        annotations,
+        drafts,
+        predictions,
+        datamanager,
+        exports,
+        stats,
+    ):
         app.include_router(module.router)
     web.install(app)
     app.add_middleware(FormBodies)

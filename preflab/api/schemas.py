@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import typing
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -151,24 +151,24 @@ class SelectedItems(_In):
     excluded: list[int] = []
 
 
-class DmFilterItem(_In):
-    filter: str
-    operator: str
-    value: Any = None
-    type: str | None = None
-
-
-class DmFilters(_In):
-    conjunction: Literal["and", "or"] = "and"
-    items: list[DmFilterItem] = []
-
-
 class DmQuery(_In):
-    """The Data Manager ``query`` JSON the SDKs send with task listings."""
+    """The Data Manager ``query`` JSON the SDKs send with task listings (``filters`` are checked
+    by ``domain.dmfilters``)."""
 
-    filters: DmFilters | None = None
+    filters: dict | None = None
     ordering: list[str] | None = None
     selectedItems: SelectedItems = SelectedItems(all=True)
+
+
+class ViewIn(_In):
+    project: int
+    data: dict = {}
+    order: int | None = None
+
+
+class ViewPatch(_In):
+    data: dict | None = None
+    order: int | None = None
 
 
 class DmAction(_In):

@@ -1,14 +1,19 @@
 """Tasks as the API shows them, shared by the routes that answer with a task."""
 
+from dataclasses import replace
+
+import orjson
 from fastapi import HTTPException
 from sqlalchemy import select
 
+from ..domain.dmfilters import parse_filters, parse_ordering
 from ..domain.roles import can_see_all_annotations
 from ..store import annotations as annotation_store
 from ..store import drafts as draft_store
 from ..store import tasks as task_store
 from ..store import users as user_store
 from ..store.schema import file_uploads
+from ..store.tasks import TaskFilter
 from .deps import project_for
 from .render import task_json
 
@@ -46,6 +51,15 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
 
 def task_payload(conn, task, user) -> dict:
     return task_payloads(conn, [task], user)[0]
+
+
+def with_view(task_filter: TaskFilter, view) -> TaskFilter:
+    """The filter narrowed by a Data Manager view's filters, and ordered by the view unless the
+    request orders it itself (a view's data was checked when it was saved)."""
+    data = orjson.loads(view["data"])
+    groups = [*task_filter.groups, parse_filters(data.get("filters"))]
+    orderings = task_filter.orderings or parse_ordering(data.get("ordering"))
+    return replace(task_filter, groups=groups, orderings=orderings)
 
 
 def visible_task(conn, user, task_id: int, *, manage: bool = False):

@@ -100,13 +100,20 @@ def remaining(conn: Connection, project: RowMapping, user_id: int) -> int:
 
 
 def next_task(
-    conn: Connection, project: RowMapping, user_id: int, *, ttl: float, keep: Collection[int] = ()
+    conn: Connection,
+    project: RowMapping,
+    user_id: int,
+    *,
+    ttl: float,
+    keep: Collection[int] = (),
+    among=None,
 ) -> int | None:
     """Claim and return the id of the user's next task, or None when nothing is left for them.
 
     ``keep`` are tasks the user is still working on (the labeling page prefetches the task after
     the one on screen, other tabs show others): the answer is another task, and the claims on
     the first ``MAX_CLAIMS_KEPT`` of them stay. At most ``MAX_KEEP``; more raise ValueError.
+    ``among`` (ids, or a select of them) limits the answer to those tasks (a Data Manager selection).
     """
     keep = list(dict.fromkeys(keep))
     if len(keep) > MAX_KEEP:
@@ -121,7 +128,8 @@ def next_task(
         "maximum": project["maximum_annotations"],
         "start": 0,
     }
-    task_id = conn.execute(_HELD, params).scalar()
+    held = _HELD if among is None else _HELD.where(task_locks.c.task_id.in_(among))
+    task_id = conn.execute(held, params).scalar()
     if task_id is not None:  # the live claim stands as it is: asking again does not extend it
         conn.execute(_RELEASE, {**params, "retain": [*params["retain"], task_id]})
         return task_id
@@ -129,9 +137,11 @@ def next_task(
         low, high = conn.execute(_OPEN_RANGE, params).one()
         params["start"] = random.randint(low, high) if low is not None else 0
     first_open = _LEAST_CERTAIN if project["sampling"] == "Uncertainty sampling" else _FIRST_OPEN
+    if among is not None:
+        first_open = first_open.where(tasks.c.id.in_(among))
     task_id = conn.execute(first_open, params).scalar()
     if task_id is None and params["start"]:
-        task_id = conn.execute(_FIRST_OPEN, {**params, "start": 0}).scalar()
+        task_id = conn.execute(first_open, {**params, "start": 0}).scalar()
     if task_id is None:
         return None
     conn.execute(_RELEASE, params)

@@ -216,3 +216,17 @@ drafts = Table(
     Column("updated_at", Stamp, nullable=False),
     Index("ix_drafts_task_user", "task_id", "user_id"),
 )
+
+# Data Manager views (tabs): a title, filters and ordering, as Label Studio stores them in ``data``.
+dm_views = Table(
+    "dm_views",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("data", Text, nullable=False, default="{}"),
+    Column("order", Integer),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Index("ix_dm_views_project", "project_id"),
+)

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Float,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 
 from ..domain.agreement import agreement
+from ..domain.dmfilters import Condition
 from .clock import now
 from .schema import annotations, predictions, tasks
 
@@ -95,6 +111,11 @@ class TaskFilter:
     completed_before: str | None = None
     agreement_below: float | None = None
     ordering: str = "id"  # a SORTABLE column, "-" in front for descending
+    # Data Manager filter groups (the listing's ``query``, a view's), each (conjunction, conditions),
+    # all of which must hold; and orderings. Already checked by ``domain.dmfilters``.
+    groups: Sequence[tuple[str, Sequence[Condition]]] = ()
+    orderings: Sequence[tuple[str, bool]] = ()
+    dialect: str = "sqlite"
 
     def where(self, project_id: int):
         where = [tasks.c.project_id == project_id]
@@ -116,9 +137,22 @@ class TaskFilter:
             where.append(tasks.c.completed_at < self.completed_before)
         if self.agreement_below is not None:
             where.append(tasks.c.agreement < self.agreement_below)
+        for conjunction, conditions in self.groups:
+            if conditions:
+                parts = [_condition(c, self.dialect) for c in conditions]
+                where.append(and_(*parts) if conjunction == "and" else or_(*parts))
         return and_(*where)
 
     def order(self):
+        if self.orderings:
+            columns = [_column(name, self.dialect) for name, _ in self.orderings]
+            return (
+                *(
+                    c.desc().nulls_last() if desc else c.asc().nulls_last()
+                    for c, (_, desc) in zip(columns, self.orderings, strict=True)
+                ),
+                tasks.c.id,
+            )
         name = self.ordering.lstrip("-")
         if name not in SORTABLE:
             raise ValueError(f"cannot sort by {name!r}; sortable: {', '.join(SORTABLE)}")
@@ -128,11 +162,131 @@ class TaskFilter:
         return (column.asc().nulls_last(), tasks.c.id)
 
 
+def _data_value(key: str, dialect: str):
+    """A task data key's value as text (JSON inside the ``data`` text column)."""
+    if dialect == "postgresql":
+        return cast(tasks.c.data, postgresql.JSONB)[key].astext
+    return type_coerce(tasks.c.data, JSON)[key].as_string()
+
+
+def _column(name: str, dialect: str):
+    if name.startswith("data."):
+        return _data_value(name[5:], dialect)
+    if name == "predictions_score":
+        return (
+            select(func.avg(predictions.c.score)).where(predictions.c.task_id == tasks.c.id).scalar_subquery()
+        )
+    return tasks.c[name]
+
+
+def _values(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _exists_annotation(*where):
+    return exists().where(annotations.c.task_id == tasks.c.id, *where)
+
+
+def _exists_prediction(*where):
+    return exists().where(predictions.c.task_id == tasks.c.id, *where)
+
+
+def _condition(c: Condition, dialect: str):
+    """One Data Manager filter as SQL (the filter was checked by ``domain.dmfilters``)."""
+    op, value = c.operator, c.value
+    if c.column == "annotators":
+        if op == "empty":
+            return ~_exists_annotation() if value else _exists_annotation()
+        found = _exists_annotation(annotations.c.completed_by.in_(_values(value)))
+        return found if op == "contains" else ~found
+    if c.column in ("annotations_results", "predictions_results", "predictions_model_versions"):
+        exists_ = _exists_annotation if c.column == "annotations_results" else _exists_prediction
+        if op == "empty":
+            return ~exists_() if value else exists_()
+        if c.column == "predictions_model_versions":
+            found = _exists_prediction(predictions.c.model_version.in_([str(v) for v in _values(value)]))
+        else:
+            table = annotations if c.column == "annotations_results" else predictions
+            found = exists_(table.c.result.contains(str(value), autoescape=True))
+        return found if op in ("contains", "equal") else ~found
+    if c.column == "ground_truth":
+        found = _exists_annotation(annotations.c.ground_truth.is_(True))
+        return found if bool(value) == (op == "equal") else ~found
+    if c.column == "updated_by":
+        if op == "empty":
+            return tasks.c.updated_by.is_(None) if value else tasks.c.updated_by.is_not(None)
+        found = tasks.c.updated_by.in_(_values(value))
+        return found if op == "contains" else ~found
+    column = _column(c.column, dialect)
+    if c.data_key is not None and op in (
+        "less",
+        "greater",
+        "less_or_equal",
+        "greater_or_equal",
+        "in",
+        "not_in",
+    ):
+        column = cast(column, Float)
+    if op == "empty":
+        blank = column.is_(None)
+        if c.column in ("total_annotations", "cancelled_annotations", "total_predictions"):
+            blank = column == 0
+        return blank if value else ~blank
+    if op == "in":
+        return column.between(value["min"], value["max"])
+    if op == "not_in":
+        return ~column.between(value["min"], value["max"])
+    if op == "contains":
+        return column.contains(str(value), autoescape=True)
+    if op == "not_contains":
+        return ~column.contains(str(value), autoescape=True)
+    if c.data_key is not None and op in ("equal", "not_equal"):
+        value = value if isinstance(value, str) else orjson.dumps(value).decode()
+    compare = {
+        "equal": column.__eq__,
+        "not_equal": column.__ne__,
+        "less": column.__lt__,
+        "greater": column.__gt__,
+        "less_or_equal": column.__le__,
+        "greater_or_equal": column.__ge__,
+    }[op]
+    return compare(value)
+
+
+def matching(project_id: int, filter: TaskFilter, dialect: str):
+    """A select of the ids of the project's tasks that pass ``filter`` (for bulk actions)."""
+    return select(tasks.c.id).where(replace(filter, dialect=dialect).where(project_id))
+
+
+def clear_annotations(conn: Connection, ids) -> int:
+    """Delete the annotations of these tasks (ids, or a select of them) and zero their counters."""
+    removed = conn.execute(delete(annotations).where(annotations.c.task_id.in_(ids))).rowcount
+    conn.execute(
+        update(tasks)
+        .where(tasks.c.id.in_(ids))
+        .values(
+            total_annotations=0,
+            cancelled_annotations=0,
+            is_labeled=False,
+            agreement=None,
+            completed_at=None,
+            updated_at=now(),
+        )
+    )
+    return removed
+
+
+def clear_predictions(conn: Connection, ids) -> int:
+    removed = conn.execute(delete(predictions).where(predictions.c.task_id.in_(ids))).rowcount
+    conn.execute(update(tasks).where(tasks.c.id.in_(ids)).values(total_predictions=0, updated_at=now()))
+    return removed
+
+
 def page(
     conn: Connection, project_id: int, *, page: int, page_size: int, filter: TaskFilter | None = None
 ) -> tuple[int, list[RowMapping]]:
     """One page of a project's tasks and the total that match."""
-    filter = filter or TaskFilter()
+    filter = replace(filter or TaskFilter(), dialect=conn.dialect.name)
     condition = filter.where(project_id)
     total = conn.execute(select(func.count()).select_from(tasks).where(condition)).scalar_one()
     query = (
@@ -165,13 +319,12 @@ def update_task(
     conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
 
 
-def delete_many(
-    conn: Connection, project_id: int, ids: Sequence[int] | None, excluded: Sequence[int] = ()
-) -> int:
-    """Delete the given tasks (or all but ``excluded`` when ``ids`` is None); returns how many."""
+def delete_many(conn: Connection, project_id: int, ids, excluded: Sequence[int] = ()) -> int:
+    """Delete the given tasks (ids, or a select of them; all but ``excluded`` when ``ids`` is
+    None); returns how many."""
     condition = tasks.c.project_id == project_id
     if ids is not None:
-        condition = and_(condition, tasks.c.id.in_(list(ids)))
+        condition = and_(condition, tasks.c.id.in_(ids))
     if excluded:
         condition = and_(condition, tasks.c.id.not_in(list(excluded)))
     return conn.execute(delete(tasks).where(condition)).rowcount

@@ -4,19 +4,19 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import ValidationError
 
+from ...domain.dmfilters import FilterError, parse_filters, parse_ordering
 from ...imports import Source, import_tasks
 from ...store import tasks as task_store
+from ...store import views as view_store
 from ...store.tasks import TaskFilter
 from ..deps import StoreDep, UserDep, project_for
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import flag, integer
-from ..schemas import DmAction, DmQuery, TaskIn, TaskPatch
-from ..taskviews import task_payload, task_payloads, visible_task
+from ..schemas import DmQuery, TaskIn, TaskPatch
+from ..taskviews import task_payload, task_payloads, visible_task, with_view
 
 router = APIRouter(tags=["tasks"])
-
-COMPLETED_FILTER = "filter:tasks:completed_at"
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -39,16 +39,15 @@ def _filter(request: Request) -> TaskFilter:
             raise HTTPException(400, "query parameter query: not valid JSON") from None
         except ValidationError as exc:
             raise HTTPException(400, f"query parameter query: {_first_error(exc)}") from None
-        for item in query.filters.items if query.filters else ():
-            if item.filter != COMPLETED_FILTER or item.operator != "empty":
-                raise HTTPException(400, f"unsupported Data Manager filter: {item.filter} {item.operator}")
-            result.labeled = not item.value
+        try:
+            result.groups = [parse_filters(query.filters)]
+            result.orderings = parse_ordering(query.ordering)
+        except FilterError as exc:
+            raise HTTPException(400, f"query parameter query: {exc}") from None
         if query.selectedItems.all:
             result.excluded = query.selectedItems.excluded
         else:
             result.ids = query.selectedItems.included
-        for order in query.ordering or ():
-            result.ordering = order.replace("tasks:", "")
     if flag(request, "only_annotated"):
         result.labeled = True
     if "labeled" in params:
@@ -74,12 +73,19 @@ def _filter(request: Request) -> TaskFilter:
 @router.get("/api/tasks")
 def list_tasks(request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
     project_id = integer(request, "project", 0, minimum=0)
-    if not project_id:
-        raise HTTPException(400, "query parameter project is required")
     page = integer(request, "page", 1)
     page_size = integer(request, "page_size", 100)
     task_filter = _filter(request)
+    view_id = integer(request, "view", 0, minimum=0)
     with store.read() as conn:
+        if view_id:
+            view = view_store.get(conn, view_id)
+            if view is None or (project_id and view["project_id"] != project_id):
+                raise HTTPException(404, "No view matches the given query.")
+            project_id = view["project_id"]
+            task_filter = with_view(task_filter, view)
+        if not project_id:
+            raise HTTPException(400, "query parameter project (or view) is required")
         project_for(conn, user, project_id, manage=True)
         total, rows = task_store.page(conn, project_id, page=page, page_size=page_size, filter=task_filter)
         if page > 1 and not rows:
@@ -161,20 +167,3 @@ def delete_task(task_id: int, user: UserDep, store: StoreDep) -> Response:
         task, _ = visible_task(conn, user, task_id, manage=True)
         task_store.delete_many(conn, task["project_id"], [task_id])
     return Response(status_code=204)
-
-
-@router.post("/api/dm/actions")
-def dm_action(request: Request, body: DmAction, user: UserDep, store: StoreDep) -> JSONResponse:
-    """Data Manager actions; ``delete_tasks`` is the one the SDK uses."""
-    action = request.query_params.get("id")
-    if action != "delete_tasks":
-        raise HTTPException(400, f"unsupported action {action!r}; supported: delete_tasks")
-    project_id = body.project or integer(request, "project", 0, minimum=0)
-    selected = body.selectedItems
-    with store.write() as conn:
-        project_for(conn, user, project_id, manage=True)
-        if selected.all:
-            count = task_store.delete_many(conn, project_id, None, selected.excluded)
-        else:
-            count = task_store.delete_many(conn, project_id, selected.included)
-    return JSONResponse({"processed_items": count, "reload": count > 0, "detail": f"Deleted {count} tasks"})
