@@ -337,3 +337,72 @@ def _control(element: Element, rule: tags.Tag) -> ControlTag:
         attrs=dict(element.attrib),
         dynamic=dynamic,
     )
+
+
+#: Result ``value`` keys that hold option values (``choices``, ``taxonomy``, ``labels``, ``rectanglelabels`` …).
+def _option_key(key: str) -> bool:
+    return key in ("choices", "taxonomy") or key.endswith("labels")
+
+
+def _strings(value, out: set[str]) -> None:
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def result_usage(result) -> dict[tuple[str, str], set[str]]:
+    """The controls one annotation's result uses: ``{(from_name, type): option values}``.
+    Relations (no ``from_name``) and anything that is not a result item are skipped."""
+    used: dict[tuple[str, str], set[str]] = {}
+    if not isinstance(result, list):
+        return used
+    for item in result:
+        if not isinstance(item, dict) or not isinstance(item.get("from_name"), str):
+            continue
+        kind = item.get("type") if isinstance(item.get("type"), str) else ""
+        values = used.setdefault((item["from_name"], kind.lower()), set())
+        value = item.get("value")
+        if isinstance(value, dict):
+            for key, options in value.items():
+                if _option_key(key):
+                    _strings(options, values)
+    return used
+
+
+def orphans(config: LabelConfig, used) -> list[str]:
+    """What a new config would orphan of the labels existing annotations hold, one message each.
+
+    ``used`` is an iterable of ``(from_name, type, values)``: a control name as results carry it,
+    the result type (``"choices"``), and the option values used with it. Refused, as Label
+    Studio refuses them: a control the config drops, one whose type changes, and option values
+    its (static) options no longer have. Controls whose options come from the task
+    (``value="$options"``) accept any value."""
+    problems = []
+    for from_name, kind, values in sorted(used, key=lambda u: (u[0], u[1])):
+        control = config.controls.get(from_name)
+        if control is None:
+            problems.append(
+                f'existing annotations use name="{from_name}"'
+                + (f" ({kind})" if kind else "")
+                + ", which the new config does not have"
+            )
+            continue
+        own = control.type.lower()
+        if kind and kind != own and not (kind.endswith("labels") and own.endswith("labels")):
+            problems.append(
+                f'existing annotations of name="{from_name}" are {kind} results, '
+                f"but the new config makes it a <{control.type}>"
+            )
+            continue
+        if control.dynamic or not values:
+            continue
+        missing = sorted(set(values) - set(control.labels))
+        if missing:
+            listed = ", ".join(f'"{v}"' for v in missing)
+            problems.append(
+                f'existing annotations use {listed} in name="{from_name}", '
+                f'which the new <{control.type} name="{from_name}"> no longer has'
+            )
+    return problems

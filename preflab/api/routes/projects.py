@@ -9,6 +9,7 @@ from ...store import annotations as annotation_store
 from ...store import projects as project_store
 from ...store import queue
 from ...store import tasks as task_store
+from ...store import usage as usage_store
 from ...store import users as user_store
 from ..deps import StoreDep, UserDep, project_for, require_manager
 from ..errors import ValidationFailed
@@ -41,6 +42,22 @@ def _check_config(conn, xml: str, project_id: int | None = None) -> None:
                 "label_config",
                 f'the config reads ${missing[0]}, but task {first.id} has no data key "{missing[0]}"',
             )
+
+
+def _check_usage(conn, xml: str, project_id: int, *, always: bool = False) -> labelconfig.LabelConfig:
+    """Refuse (400) a config that would orphan the project's stored work: a control, a type or an
+    option value its annotations use, or a data key some task lacks. Skipped when the config does
+    not change, unless ``always``."""
+    config = labelconfig.parse(xml)
+    project = project_store.get(conn, project_id)
+    if not always and project is not None and project["label_config"] == xml:
+        return config
+    problems = labelconfig.orphans(config, usage_store.controls_used(conn, project_id))
+    for key, task_id in usage_store.tasks_lacking(conn, project_id, config.data_keys).items():
+        problems.append(f'the config reads ${key}, but task {task_id} has no data key "{key}"')
+    if problems:
+        raise ValidationFailed("label_config", "\n".join(problems))
+    return config
 
 
 @router.get("/api/projects")
@@ -92,6 +109,27 @@ def validate_config(body: ProjectIn, user: UserDep) -> JSONResponse:
     )
 
 
+@router.post("/api/projects/{project_id}/validate")
+def validate_project_config(project_id: int, body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
+    """Check a label config against the project's tasks and annotations without saving it: 400
+    with the names involved when it would orphan existing labels."""
+    with store.read() as conn:
+        project = project_for(conn, user, project_id, manage=True)
+        config = _check_usage(conn, body.label_config or "", project_id, always=True)
+        try:
+            before = labelconfig.parse(project["label_config"]).parsed()
+        except labelconfig.LabelConfigError:
+            before = None
+    return JSONResponse(
+        {
+            "parsed_label_config": config.parsed(),
+            "data_keys": config.data_keys,
+            "sample_data": config.sample_data(),
+            "config_essential_data_has_changed": before != config.parsed(),
+        }
+    )
+
+
 @router.get("/api/projects/{project_id}")
 def get_project(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.read() as conn:
@@ -109,6 +147,7 @@ def update_project(project_id: int, body: ProjectIn, user: UserDep, store: Store
         if "label_config" in fields:
             fields["label_config"] = fields["label_config"] or DEFAULT_CONFIG
             _check_config(conn, fields["label_config"], project_id)
+            _check_usage(conn, fields["label_config"], project_id)
         version = fields.get("model_version")
         if version and version not in annotation_store.model_versions(conn, project_id):
             raise ValidationFailed(
