@@ -10,6 +10,18 @@ const HIGHLIGHT_CSS = "/static/vendor/highlight-github.css";
 
 export class ConfigError extends Error {}
 
+// Tags this screen draws; other object and control tags (image regions, time series, PDF …) show
+// a notice, and the results they hold are kept as they are when an annotation is saved again.
+const DRAWN = new Set(["View", "Style", "Header", "HyperText", "Text", "Markdown", "Paragraphs", "Chat", "Image", "Audio", "Video", "List", "Pairwise", "Choices", "TextArea", "Rating", "Ranker"]);
+const SILENT = new Set(["Filter", "Choice", "Label", "Relation", "Bucket", "Shortcut", "Channel", "MultiChannel"]);
+
+function notDrawn(tag) {
+  const box = node("div", "pf-notice", `<${tag}> is not drawn by preflab's labeling screen yet; results of it are kept as imported`);
+  box.setAttribute("role", "note");
+  box.style.cssText = "border: 1px dashed #999; padding: 0.5em 0.75em; margin: 0.5em 0; color: #555; font-size: 0.9em;";
+  return box;
+}
+
 export function parseConfig(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   const error = doc.querySelector("parsererror");
@@ -148,7 +160,16 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     for (const child of xmlNode.children) {
       const tag = child.tagName;
       const attr = (name) => child.getAttribute(name);
-      if (tag === "View") {
+      if (tag === "Collapse" || tag === "Panel") {
+        const div = node("div", tag === "Panel" ? "pf-panel" : "pf-collapse");
+        if (tag === "Panel" && attr("value")) div.append(node("h4", "pf-header", attr("value")));
+        parent.append(div);
+        walk(child, div);
+      } else if (SILENT.has(tag)) {
+        // sub-tags and helpers with nothing to draw here
+      } else if (!DRAWN.has(tag)) {
+        parent.append(notDrawn(tag));
+      } else if (tag === "View") {
         const div = node("div", attr("className") || "");
         if (attr("style")) div.style.cssText = attr("style");
         parent.append(div);
@@ -543,6 +564,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
 
   const pair = controls.find((c) => c.tag === "Pairwise");
   let diffing = false;
+  let kept = []; // results of tags this screen does not draw, saved again unchanged
   return {
     controls,
     shownOrder: pair ? pair.shownOrder : null,
@@ -584,7 +606,7 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       return Boolean(action);
     },
     result() {
-      const out = [];
+      const out = kept.map((r) => ({ ...r }));
       for (const c of controls) {
         const value = c.value();
         if (value) out.push({ id: randomId(), from_name: c.name, to_name: c.toName, type: c.tag.toLowerCase(), origin: "manual", value });
@@ -592,6 +614,8 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       return out;
     },
     load(result) {
+      const drawn = new Set(controls.map((c) => c.name));
+      kept = (Array.isArray(result) ? result : []).filter((r) => r && !drawn.has(r.from_name));
       for (const c of controls) c.set((result || []).find((r) => r.from_name === c.name)?.value || null);
       history.length = 0;
       history.push(snapshot());
