@@ -13,7 +13,8 @@ the seed.
     with StubServer(latency=0.05) as stub:          # in a thread, on loopback
         ...  OpenAI(base_url=stub.url, api_key=stub.key) ...
 
-``python -m preflab.generate.stub --port 8001 --latency 0.05`` serves one in its own process.
+``python -m preflab.generate.stub --port 8001 --latency 0.05`` serves one in its own process
+(``GET /stub/stats`` gives its counters; ``DELETE /stub/stats`` resets them).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class StubServer:
                 Route("/v1/models", self._models, methods=["GET"]),
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/completions", self._completions, methods=["POST"]),
+                Route("/stub/stats", self._stats, methods=["GET", "DELETE"]),
             ]
         )
 
@@ -105,6 +107,13 @@ class StubServer:
         listed = self.models if self.listed is None else self.listed
         data = [{"id": m, "object": "model", "created": created, "owned_by": "stub"} for m in listed]
         return _json({"object": "list", "data": data})
+
+    async def _stats(self, request):
+        """The counters (for a stub in another process); DELETE resets them."""
+        if request.method == "DELETE":
+            self.reset_counts()
+        return _json({"requests": self.requests, "model_requests": self.model_requests,
+                      "in_flight": self.in_flight, "max_in_flight": self.max_in_flight})  # fmt: skip
 
     async def _chat(self, request):
         return await self._generate(request, chat=True)
