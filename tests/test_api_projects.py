@@ -111,3 +111,21 @@ def test_the_callers_own_progress(client, store, api, project):
     assert labeler.get(f"/api/projects/{project}").json()["my_remaining_number"] == 0
     assert labeler.get(f"/api/projects/{project}/next?empty=204").status_code == 204
     assert labeler.get(f"/api/projects/{project}/next").status_code == 404
+
+
+def test_pinned_projects_come_first_and_ids_filter(api):
+    made = [
+        api.post("/api/projects", json={"title": f"p{i}", "label_config": PAIRWISE}).json()["id"]
+        for i in range(3)
+    ]
+    pinned = api.patch(f"/api/projects/{made[0]}", json={"pinned_at": "2026-11-27T10:00:00Z"}).json()
+    assert pinned["pinned_at"] == "2026-11-27T10:00:00.000000Z"
+    assert [p["id"] for p in api.get("/api/projects").json()["results"]] == [made[0], made[2], made[1]]
+    assert [p["id"] for p in api.get("/api/projects?filter=pinned_only").json()["results"]] == [made[0]]
+    assert [p["id"] for p in api.get(f"/api/projects?ids={made[1]},{made[2]}").json()["results"]] == [
+        made[2],
+        made[1],
+    ]
+    assert api.patch(f"/api/projects/{made[0]}", json={"pinned_at": None}).json()["pinned_at"] is None
+    bad = api.patch(f"/api/projects/{made[1]}", json={"skip_queue": "SOMETIMES"})
+    assert bad.status_code == 400 and "skip_queue" in bad.json()["validation_errors"]

@@ -141,3 +141,34 @@ def test_a_cross_site_get_of_next_claims_nothing(client, store, api, project, la
     assert refused.status_code == 403
     assert labelers[1].get(f"/api/projects/{project}/next").json()["id"] == tid  # the slot stayed open
     client.cookies.clear()
+
+
+@pytest.mark.parametrize(
+    "mode, skipper_gets_it_back, others_get_it",
+    [("REQUEUE_FOR_OTHERS", False, True), ("REQUEUE_FOR_ME", True, False), ("IGNORE_SKIPPED", False, False)],
+)
+def test_skip_queue_decides_where_a_skipped_task_goes(
+    api, project, labelers, mode, skipper_gets_it_back, others_get_it
+):
+    assert api.patch(f"/api/projects/{project}", json={"skip_queue": mode}).json()["skip_queue"] == mode
+    first, second = api.post(f"/api/projects/{project}/import", json=seed_tasks(2)).json()["task_ids"]
+    skipper, other = labelers[:2]
+    assert skipper.get(f"/api/projects/{project}/next").json()["id"] == first
+    skipper.post(f"/api/tasks/{first}/annotations", json={"result": [], "was_cancelled": True})
+    assert skipper.get(f"/api/projects/{project}/next").json()["id"] == second  # the rest comes first
+    skipper.post(f"/api/tasks/{second}/annotations", json={"result": pick()})
+    again = skipper.get(f"/api/projects/{project}/next")
+    assert (again.status_code == 200 and again.json()["id"] == first) == skipper_gets_it_back
+    if skipper_gets_it_back:
+        skipper.post(f"/api/tasks/{first}/annotations", json={"result": pick()})
+    offered = other.get(f"/api/projects/{project}/next")
+    assert (offered.status_code == 200 and offered.json()["id"] == first) == others_get_it
+
+
+def test_ground_truth_tasks_come_first_when_asked(api, project, labelers):
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(3)).json()["task_ids"]
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 2})
+    api.post(f"/api/tasks/{ids[2]}/annotations", json={"result": pick(), "ground_truth": True})
+    assert labelers[0].get(f"/api/projects/{project}/next").json()["id"] == ids[0]
+    api.patch(f"/api/projects/{project}", json={"show_ground_truth_first": True})
+    assert labelers[1].get(f"/api/projects/{project}/next").json()["id"] == ids[2]

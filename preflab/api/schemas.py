@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import typing
+from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
@@ -61,13 +62,22 @@ class ProjectIn(_In):
     min_annotations_to_start_training: int | None = Field(None, ge=0)
     randomize_order: bool | None = None
     render_markdown: bool | None = None
+    skip_queue: Literal["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"] | None = None
+    show_ground_truth_first: bool | None = None
+    pinned_at: datetime | None = None
     media_hosts: str | None = Field(None, max_length=2000, pattern=r"^[A-Za-z0-9.:\- ]*$")
     restricted: bool | None = None
 
     def given(self) -> dict:
         # null for a text field means empty, as Label Studio stores it; for others, "leave as is"
         fields = super().given()
-        return {k: ("" if v is None else v) for k, v in fields.items() if v is not None or k in _TEXT}
+        if fields.get("pinned_at") is not None:  # stored as the API writes times; null unpins
+            fields["pinned_at"] = fields["pinned_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return {
+            k: ("" if v is None and k in _TEXT else v)
+            for k, v in fields.items()
+            if v is not None or k in _TEXT or k == "pinned_at"
+        }
 
 
 _TEXT = {"title", "description", "expert_instruction", "model_version", "color", "media_hosts"}

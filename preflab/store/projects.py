@@ -56,8 +56,12 @@ def delete_project(conn: Connection, project_id: int) -> None:
     conn.execute(delete(projects).where(projects.c.id == project_id))
 
 
-def visible(conn: Connection, user: RowMapping) -> list[RowMapping]:
-    rows = conn.execute(select(projects).order_by(projects.c.id.desc())).mappings().all()
+def visible(conn: Connection, user: RowMapping, ids: list[int] | None = None) -> list[RowMapping]:
+    """The projects this user may see (only ``ids`` when given), pinned ones first, newest first."""
+    query = select(projects).order_by(projects.c.pinned_at.desc().nulls_last(), projects.c.id.desc())
+    if ids is not None:
+        query = query.where(projects.c.id.in_(ids))
+    rows = conn.execute(query).mappings().all()
     member_of = set(
         conn.execute(
             select(project_members.c.project_id).where(project_members.c.user_id == user["id"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Collection
+from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select
 from sqlalchemy.engine import RowMapping
@@ -43,22 +44,15 @@ _OTHERS = (
     )
     .scalar_subquery()
 )
-_FIRST_OPEN = (
-    select(tasks.c.id)
-    .where(
-        tasks.c.project_id == _p["project"],
-        tasks.c.is_labeled.is_(False),
-        tasks.c.id >= _p["start"],
-        tasks.c.id.not_in(_KEEP),
-        ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]),
-        tasks.c.total_annotations + _OTHERS < _p["maximum"],
-    )
-    .order_by(tasks.c.id)
-    .limit(1)
-)
 _OPEN_RANGE = select(func.min(tasks.c.id), func.max(tasks.c.id)).where(
     tasks.c.project_id == _p["project"], tasks.c.is_labeled.is_(False)
 )
+_RELEASE = delete(task_locks).where(
+    task_locks.c.user_id == _p["user"],
+    task_locks.c.project_id == _p["project"],
+    task_locks.c.task_id.not_in(_RETAIN),
+)
+_CLAIM = insert(task_locks)
 # "Uncertainty sampling": the open task whose newest prediction has the lowest score (the model's
 # confidence, see preflab.train.score) first; tasks without a prediction after all scored ones.
 _NEWEST_SCORE = (
@@ -68,23 +62,53 @@ _NEWEST_SCORE = (
     .limit(1)
     .scalar_subquery()
 )
-_LEAST_CERTAIN = _FIRST_OPEN.order_by(None).order_by(func.coalesce(_NEWEST_SCORE, 2.0), tasks.c.id)
-_RELEASE = delete(task_locks).where(
-    task_locks.c.user_id == _p["user"],
-    task_locks.c.project_id == _p["project"],
-    task_locks.c.task_id.not_in(_RETAIN),
-)
-_CLAIM = insert(task_locks)
-_REMAINING = (
-    select(func.count())
-    .select_from(tasks)
-    .where(
+_MINE = annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]
+
+
+def _open_tasks(skip_queue: str):
+    """Conditions of a task the user may be offered, by the project's ``skip_queue``:
+    REQUEUE_FOR_OTHERS (default) a skip sends the task on to others and never back to the skipper;
+    REQUEUE_FOR_ME it comes back to the skipper, after their other tasks; IGNORE_SKIPPED a skip
+    takes the slot as an answer would."""
+    if skip_queue == "REQUEUE_FOR_ME":
+        done_by_me = exists().where(*_MINE, annotations.c.was_cancelled.is_(False))
+    else:
+        done_by_me = exists().where(*_MINE)
+    taken = tasks.c.total_annotations + _OTHERS
+    if skip_queue == "IGNORE_SKIPPED":
+        taken = taken + tasks.c.cancelled_annotations
+    return (
         tasks.c.project_id == _p["project"],
         tasks.c.is_labeled.is_(False),
-        ~exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]),
-        tasks.c.total_annotations + _OTHERS < _p["maximum"],
+        ~done_by_me,
+        taken < _p["maximum"],
     )
-)
+
+
+@lru_cache(maxsize=32)
+def _first_open(skip_queue: str, sampling: str, ground_truth_first: bool):
+    """The statement that picks the user's next task (built once per kind of project)."""
+    order = []
+    if ground_truth_first:  # tasks with a ground-truth answer first (to check labelers early)
+        order.append(
+            exists().where(annotations.c.task_id == tasks.c.id, annotations.c.ground_truth.is_(True)).desc()
+        )
+    if skip_queue == "REQUEUE_FOR_ME":  # the user's own skips after everything else
+        order.append(exists().where(*_MINE, annotations.c.was_cancelled.is_(True)).asc())
+    if sampling == "Uncertainty sampling":
+        order.append(func.coalesce(_NEWEST_SCORE, 2.0))
+    return (
+        select(tasks.c.id)
+        .where(*_open_tasks(skip_queue), tasks.c.id >= _p["start"], tasks.c.id.not_in(_KEEP))
+        .order_by(*order, tasks.c.id)
+        .limit(1)
+    )
+
+
+@lru_cache(maxsize=8)
+def _remaining(skip_queue: str):
+    return select(func.count()).select_from(tasks).where(*_open_tasks(skip_queue))
+
 
 #: How many tasks a labeler may name in ``keep`` (the page's tabs: on screen, prefetched,
 #: answers still on their way) ...
@@ -96,7 +120,8 @@ MAX_CLAIMS_KEPT = 3
 def remaining(conn: Connection, project: RowMapping, user_id: int) -> int:
     """How many tasks ``next_task`` could still give this user (their own claims included)."""
     params = {"project": project["id"], "user": user_id, "now": time.time()}
-    return conn.execute(_REMAINING, {**params, "maximum": project["maximum_annotations"]}).scalar_one()
+    query = _remaining(project["skip_queue"])
+    return conn.execute(query, {**params, "maximum": project["maximum_annotations"]}).scalar_one()
 
 
 def next_task(
@@ -136,7 +161,7 @@ def next_task(
     if project["sampling"] == "Uniform sampling":
         low, high = conn.execute(_OPEN_RANGE, params).one()
         params["start"] = random.randint(low, high) if low is not None else 0
-    first_open = _LEAST_CERTAIN if project["sampling"] == "Uncertainty sampling" else _FIRST_OPEN
+    first_open = _first_open(project["skip_queue"], project["sampling"], project["show_ground_truth_first"])
     if among is not None:
         first_open = first_open.where(tasks.c.id.in_(among))
     task_id = conn.execute(first_open, params).scalar()

@@ -69,6 +69,10 @@ projects = Table(
     # Hosts (space-separated, e.g. "cdn.example.com media.example.org") whose http(s) images, audio
     # and video the labeling page may load; none by default.
     Column("media_hosts", Text, nullable=False, default=""),
+    # What a skip does to the queue: REQUEUE_FOR_OTHERS, REQUEUE_FOR_ME or IGNORE_SKIPPED
+    Column("skip_queue", String(32), nullable=False, default="REQUEUE_FOR_OTHERS"),
+    Column("show_ground_truth_first", Boolean, nullable=False, default=False),
+    Column("pinned_at", Stamp),
     Column("restricted", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),

@@ -64,8 +64,13 @@ def _check_usage(conn, xml: str, project_id: int, *, always: bool = False) -> la
 def list_projects(request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
     page = integer(request, "page", 1)
     page_size = integer(request, "page_size", 100)
+    pinned = request.query_params.get("filter", "all")
+    if pinned not in ("all", "pinned_only", "exclude_pinned"):
+        raise HTTPException(400, "query parameter filter: expected all, pinned_only or exclude_pinned")
     with store.read() as conn:
-        visible = project_store.visible(conn, user)
+        visible = project_store.visible(conn, user, int_list(request, "ids"))
+        if pinned != "all":
+            visible = [p for p in visible if (p["pinned_at"] is not None) == (pinned == "pinned_only")]
         start = (page - 1) * page_size
         if page > 1 and start >= len(visible):
             raise HTTPException(404, "Invalid page.")
