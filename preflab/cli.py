@@ -432,6 +432,12 @@ def _aggregation(values: dict):
 )
 @click.option("--all-tasks", is_flag=True, help="Export every task, not only the annotated ones.")
 @click.option(
+    "--neutralize-formulas",
+    is_flag=True,
+    help="CSV/TSV: cells a spreadsheet would run as formulas (=, +, -, @ ...) get a leading ' "
+    "(off: byte-exact Label Studio output).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
@@ -448,6 +454,7 @@ def export_command(
     project_id: int,
     fmt: str,
     all_tasks: bool,
+    neutralize_formulas: bool,
     output: Path | None,
     test_size: float,
     split_seed: int,
@@ -468,7 +475,9 @@ def export_command(
             counts = write_hf_dataset(store, project_id, output, options=options, test_size=test_size, seed=split_seed)
             click.echo(f"Wrote {output}: {counts['train']} train and {counts['test']} test rows", err=True)
             return
-        chunks = stream(store, project_id, check_format(fmt), all_tasks=all_tasks, options=options)
+        chunks = stream(
+            store, project_id, check_format(fmt), all_tasks=all_tasks, options=options, neutralize=neutralize_formulas
+        )
     except ExportFailed as exc:
         _fail(str(exc))
     if output is None:

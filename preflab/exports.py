@@ -58,13 +58,15 @@ def stream(
     all_tasks: bool = False,
     ids: Sequence[int] | None = None,
     options: Options | None = None,
+    neutralize: bool = False,
 ) -> Iterator[bytes]:
     """The export as chunks of bytes. Call ``check_format`` first. Preference formats check the
     config and options here (ExportFailed) and then stream lazily; ``all_tasks`` does not apply
-    to them (only annotated tasks give pairs)."""
+    to them (only annotated tasks give pairs). ``neutralize`` makes CSV/TSV cells that a
+    spreadsheet would run as formulas open as text (Label Studio's byte-exact output without it)."""
     if fmt in pf.FORMATS:
         return _preferences(store, prepare(store, project_id, options or Options()), fmt, ids)
-    return _labelstudio(store, project_id, fmt, all_tasks, ids)
+    return _labelstudio(store, project_id, fmt, all_tasks, ids, neutralize)
 
 
 def prepare(store: Store, project_id: int, options: Options) -> aggregate.Plan:
@@ -75,7 +77,9 @@ def prepare(store: Store, project_id: int, options: Options) -> aggregate.Plan:
             raise ExportFailed(f"project {project_id}: {exc}") from None
 
 
-def _labelstudio(store: Store, project_id: int, fmt: str, all_tasks: bool, ids) -> Iterator[bytes]:
+def _labelstudio(
+    store: Store, project_id: int, fmt: str, all_tasks: bool, ids, neutralize: bool
+) -> Iterator[bytes]:
     with store.read(snapshot=True) as conn:
         batches = dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
         if fmt == "JSON":
@@ -89,7 +93,7 @@ def _labelstudio(store: Store, project_id: int, fmt: str, all_tasks: bool, ids) 
             ordered = ordered or vote_store.has_shown_order(conn, project_id)
             data_keys, present = dump.columns(conn, project_id, all_tasks=all_tasks, ids=ids)
             columns = csv_columns(data_keys, present & config.controls.keys(), config, shown_order=ordered)
-        yield from _write_rows(fmt, (_rows(batch, config, ordered) for batch in batches), columns)
+        yield from _write_rows(fmt, (_rows(batch, config, ordered) for batch in batches), columns, neutralize)
 
 
 # ---------------------------------------------------------------- training formats
@@ -193,10 +197,12 @@ def _rows(batch: dump.Batch, config: labelconfig.LabelConfig, ordered: bool) -> 
     return out
 
 
-def _write_rows(fmt: str, row_batches: Iterable[list[dict]], columns) -> Iterator[bytes]:
+def _write_rows(
+    fmt: str, row_batches: Iterable[list[dict]], columns, neutralize: bool = False
+) -> Iterator[bytes]:
     if fmt == "JSON_MIN":
         return ls.write_json(row_batches)
-    return ls.write_delimited(row_batches, columns, "\t" if fmt == "TSV" else ",")
+    return ls.write_delimited(row_batches, columns, "\t" if fmt == "TSV" else ",", neutralize=neutralize)
 
 
 def _columns(tasks: Iterable[dict], config: labelconfig.LabelConfig, ordered: bool) -> list[str]:
@@ -229,14 +235,16 @@ def write_snapshot(store: Store, project_id: int, path: Path) -> tuple[int, str]
     return count, digest.hexdigest()
 
 
-def convert_snapshot(path: Path, fmt: str, label_config: str, *, randomized: bool = False) -> Iterator[bytes]:
+def convert_snapshot(
+    path: Path, fmt: str, label_config: str, *, randomized: bool = False, neutralize: bool = False
+) -> Iterator[bytes]:
     """A snapshot file in another of Label Studio's formats (ExportFailed for the others)."""
     if fmt not in ls.FORMATS:
         raise ExportFailed(f"snapshots convert to {', '.join(ls.FORMATS)}; export {fmt} from the project")
-    return _convert(path, fmt, label_config, randomized)
+    return _convert(path, fmt, label_config, randomized, neutralize)
 
 
-def _convert(path: Path, fmt: str, label_config: str, randomized: bool) -> Iterator[bytes]:
+def _convert(path: Path, fmt: str, label_config: str, randomized: bool, neutralize: bool) -> Iterator[bytes]:
     if fmt == "JSON":
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
@@ -262,7 +270,7 @@ def _convert(path: Path, fmt: str, label_config: str, randomized: bool) -> Itera
         [row for task in batch for row in exportrows.rows(task, config, shown_order=ordered)]
         for batch in batches()
     )
-    yield from _write_rows(fmt, rows, columns)
+    yield from _write_rows(fmt, rows, columns, neutralize)
 
 
 def default_filename(project_id: int, fmt: str, stamp: str) -> str:

@@ -269,3 +269,21 @@ def test_recorded_order_gives_a_column_even_without_randomizing(api, project):
     [row] = list(csv.DictReader(io.StringIO(export(api, project, "CSV").text)))
     assert row["shown_order"] == '["answer2","answer1"]'
     assert export(api, project, "JSON_MIN").json()[0]["shown_order"] == ["answer2", "answer1"]
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_neutralized_when_asked(api, project):
+    from preflab.formats.labelstudio import neutralized
+
+    hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "-5", "+3.5", "plain"]
+    rows = [{"prompt": text, "answer1": "a", "answer2": "b"} for text in hostile]
+    api.post(f"/api/projects/{project}/import", json=rows)
+    exact = api.get(f"/api/projects/{project}/export?exportType=CSV&download_all_tasks=true").text
+    assert '"=HYPERLINK(""http://x"")"' in exact  # Label Studio's bytes by default
+    safe = api.get(f"/api/projects/{project}/export?exportType=CSV&download_all_tasks=true&neutralize_formulas=true")
+    body = safe.text
+    for text in hostile[:6]:
+        assert '"\'' + text.replace('"', '""') + '"' in body
+    assert '"-5"' in body and '"+3.5"' in body and '"plain"' in body  # numbers and plain text unchanged
+    assert neutralized("=1+1") == "'=1+1" and neutralized("-7") == "-7" and neutralized("a=b") == "a=b"
+    tsv = api.get(f"/api/projects/{project}/export?exportType=TSV&download_all_tasks=true&neutralize_formulas=1").text
+    assert "\"'@SUM(A1)\"" in tsv

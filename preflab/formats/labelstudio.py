@@ -7,6 +7,7 @@ follow Label Studio's converter (``preflab.domain.exportrows``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 import orjson
@@ -228,22 +229,36 @@ def write_json(batches: Iterable[list[dict | bytes]]) -> Iterator[bytes]:
 
 
 def write_delimited(
-    row_batches: Iterable[list[dict]], columns: list[str], delimiter: str = ","
+    row_batches: Iterable[list[dict]], columns: list[str], delimiter: str = ",", *, neutralize: bool = False
 ) -> Iterator[bytes]:
     """Export rows (``preflab.domain.exportrows``) as CSV/TSV, the way Python's ``csv`` writes
     them with ``QUOTE_NONNUMERIC`` and ``\\r\\n`` (Label Studio's converter): strings quoted with
-    quotes doubled, numbers bare, null as ``""``."""
+    quotes doubled, numbers bare, null as ``""``. With ``neutralize``, a text cell that a
+    spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return, and is not a number) gets a leading ``'``, so it opens as text."""
     yield (delimiter.join(_quote(c) for c in columns) + "\r\n").encode()
     for batch in row_batches:
         if batch:
-            yield ("\r\n".join(_line(row, columns, delimiter) for row in batch) + "\r\n").encode()
+            lines = (_line(row, columns, delimiter, neutralize) for row in batch)
+            yield ("\r\n".join(lines) + "\r\n").encode()
 
 
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _line(row: dict, columns: list[str], delimiter: str) -> str:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralized(text: str) -> str:
+    """``text``, made safe to open in a spreadsheet (see ``write_delimited``)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _line(row: dict, columns: list[str], delimiter: str, neutralize: bool = False) -> str:
     cells = []
     for column in columns:
         value = row.get(column)
@@ -251,6 +266,8 @@ def _line(row: dict, columns: list[str], delimiter: str) -> str:
         if value is None:
             cells.append('""')
         elif kind is str:
+            if neutralize:
+                value = neutralized(value)
             cells.append('"' + value.replace('"', '""') + '"')
         elif kind in (int, float, bool) and column != "annotator":  # bool is a number to csv too
             cells.append(str(value))

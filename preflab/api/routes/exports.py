@@ -54,6 +54,7 @@ def export_tasks(project_id: int, request: Request, user: UserDep, store: StoreD
         all_tasks=flag(request, "download_all_tasks"),
         ids=int_list(request, "ids"),
         options=options,
+        neutralize=flag(request, "neutralize_formulas"),
     )
     return _download(chunks, project_id, fmt)
 
@@ -156,6 +157,10 @@ def download_snapshot(
     if row["status"] != "completed" or not row["path"] or not Path(row["path"]).exists():
         raise HTTPException(404, f"export {export_id} has no file (status: {row['status']})")
     chunks = exports.convert_snapshot(
-        Path(row["path"]), fmt, project["label_config"], randomized=bool(project["randomize_order"])
+        Path(row["path"]),
+        fmt,
+        project["label_config"],
+        randomized=bool(project["randomize_order"]),
+        neutralize=flag(request, "neutralize_formulas"),
     )
     return _download(chunks, project_id, fmt)

@@ -7,7 +7,8 @@ const all = document.getElementById("all-tasks");
 const result = document.getElementById("export-result");
 
 function url(format) {
-  return `/api/projects/${id}/export?exportType=${format}&download_all_tasks=${all.checked}`;
+  // spreadsheets run cells that start with = + - @ as formulas: downloads from the page are made safe
+  return `/api/projects/${id}/export?exportType=${format}&download_all_tasks=${all.checked}&neutralize_formulas=true`;
 }
 
 function update() {
