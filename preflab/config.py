@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         Path("preflab-data"),
-        description="Folder for the SQLite database and export snapshots.",
+        description="Folder for the SQLite database (export snapshots are kept in the database).",
     )
     database_url: str | None = Field(
         None,
@@ -62,6 +62,3 @@ class Settings(BaseSettings):
     @property
     def url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'preflab.db').resolve()}"
-
-    def exports_dir(self) -> Path:
-        return self.data_dir / "exports"

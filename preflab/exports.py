@@ -10,8 +10,9 @@ converted to the other formats from that file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import ijson
 import orjson
@@ -22,7 +23,7 @@ from .domain.exportrows import csv_columns
 from .domain.preferences import Options, PreferenceConfigError, kto_rows, preference_row
 from .formats import labelstudio as ls
 from .formats import preferences as pf
-from .store import dump
+from .store import dump, snapshots
 from .store import projects as project_store
 from .store import votes as vote_store
 from .store.db import Store
@@ -221,39 +222,49 @@ def _columns(tasks: Iterable[dict], config: labelconfig.LabelConfig, ordered: bo
     return csv_columns(data_keys, present, config, shown_order=ordered)
 
 
-def write_snapshot(store: Store, project_id: int, path: Path) -> tuple[int, str]:
-    """Write the JSON export (tasks with any annotation) to ``path``; returns (tasks, md5)."""
+def write_snapshot(store: Store, project_id: int, export_id: int) -> tuple[int, str]:
+    """Keep the JSON export (tasks with any annotation) as snapshot ``export_id``'s bytes, in
+    the database; returns (tasks, md5)."""
     digest = hashlib.md5(usedforsecurity=False)
-    count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as out:
+
+    def hashed():
         for chunk in stream(store, project_id, "JSON"):
             digest.update(chunk)
-            out.write(chunk)
-    with open(path, "rb") as f:
+            yield chunk
+
+    snapshots.store_bytes(store, export_id, hashed())
+    with snapshots.open_bytes(store, export_id) as f:
         count = sum(1 for _ in ijson.items(f, "item.id"))
     return count, digest.hexdigest()
 
 
 def convert_snapshot(
-    path: Path, fmt: str, label_config: str, *, randomized: bool = False, neutralize: bool = False
+    open_snapshot: Callable[[], BinaryIO],
+    fmt: str,
+    label_config: str,
+    *,
+    randomized: bool = False,
+    neutralize: bool = False,
 ) -> Iterator[bytes]:
-    """A snapshot file in another of Label Studio's formats (ExportFailed for the others)."""
+    """A snapshot (``open_snapshot()`` gives its bytes as a file) in another of Label Studio's
+    formats (ExportFailed for the others)."""
     if fmt not in ls.FORMATS:
         raise ExportFailed(f"snapshots convert to {', '.join(ls.FORMATS)}; export {fmt} from the project")
-    return _convert(path, fmt, label_config, randomized, neutralize)
+    return _convert(open_snapshot, fmt, label_config, randomized, neutralize)
 
 
-def _convert(path: Path, fmt: str, label_config: str, randomized: bool, neutralize: bool) -> Iterator[bytes]:
+def _convert(
+    open_snapshot: Callable[[], BinaryIO], fmt: str, label_config: str, randomized: bool, neutralize: bool
+) -> Iterator[bytes]:
     if fmt == "JSON":
-        with open(path, "rb") as f:
+        with open_snapshot() as f:
             while chunk := f.read(1 << 20):
                 yield chunk
         return
     config = labelconfig.parse(label_config)
 
     def batches():
-        with open(path, "rb") as f:
+        with open_snapshot() as f:
             batch = []
             for task in ijson.items(f, "item", use_float=True):
                 batch.append(task)

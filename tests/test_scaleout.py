@@ -103,3 +103,34 @@ def test_sessions_and_login_limits_are_shared_by_all_processes(servers, store):
     assert refused.status_code == 429 and "preflab_session" not in refused.cookies
     a.close()
     b.close()
+
+
+def test_a_snapshot_made_on_one_host_downloads_from_another(settings, store, tmp_path):
+    """Two servers that share only the database (each its own data folder, as on two hosts)."""
+    (_, token), *_ = _accounts(store, 1)
+    hosts = []
+    for name in ("host-a", "host-b"):
+        own = settings.model_copy(update={"data_dir": tmp_path / name, "database_url": settings.url})
+        server = ServerProcess(own, tmp_path)
+        server.start()
+        hosts.append(server)
+    try:
+        headers = {"Authorization": f"Token {token}"}
+        a, b = (httpx.Client(base_url=s.url, headers=headers, timeout=30) for s in hosts)
+        project = a.post("/api/projects", json={"title": "snap", "label_config": PAIRWISE}).json()["id"]
+        [tid] = a.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
+        a.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+        snap = a.post(f"/api/projects/{project}/exports", json={"title": "s"}).json()
+        assert snap["status"] == "completed" and snap["counters"] == {"task_number": 1}
+        body = b.get(f"/api/projects/{project}/exports/{snap['id']}/download?exportType=JSON")
+        assert body.status_code == 200 and [t["id"] for t in body.json()] == [tid]
+        csv = b.get(f"/api/projects/{project}/exports/{snap['id']}/download?exportType=CSV")
+        assert csv.status_code == 200 and csv.text.startswith('"annotation_id"')
+        assert b.delete(f"/api/projects/{project}/exports/{snap['id']}").status_code == 204
+        assert a.get(f"/api/projects/{project}/exports/{snap['id']}").status_code == 404
+        assert not list((tmp_path / "host-a").rglob("*.json"))  # nothing on the local disk
+        a.close()
+        b.close()
+    finally:
+        for server in hosts:
+            server.kill()

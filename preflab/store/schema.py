@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -181,6 +182,16 @@ exports = Table(
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
     Column("finished_at", Stamp),
+)
+
+# The bytes of an export snapshot, in pieces of about 1 MiB, so that every server process (on any
+# host) can serve any snapshot: nothing lives on one machine's disk.
+export_chunks = Table(
+    "export_chunks",
+    metadata,
+    Column("export_id", Integer, ForeignKey("exports.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # Browser sessions: the cookie holds a random key, only its SHA-256 is stored.

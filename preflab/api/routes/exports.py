@@ -1,7 +1,5 @@
 """Exports: the synchronous export, the formats list, and export snapshots."""
 
-from pathlib import Path
-
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -87,22 +85,21 @@ def _snapshot_json(row, creator) -> dict:
 async def create_snapshot(
     project_id: int, body: SnapshotIn, request: Request, user: UserDep, store: StoreDep
 ) -> JSONResponse:
-    """Write a JSON export snapshot to the data folder; it is complete when this answers."""
-    folder: Path = request.app.state.settings.exports_dir()
+    """Make a JSON export snapshot, kept in the database (any server process can serve it); it
+    is complete when this answers."""
 
     def make():
         with store.write() as conn:
             project_for(conn, user, project_id, manage=True)
             export_id = snapshots.create(conn, project_id, body.title, user["id"])
-        path = folder / f"project-{project_id}-export-{export_id}.json"
         try:
-            count, md5 = exports.write_snapshot(store, project_id, path)
+            count, md5 = exports.write_snapshot(store, project_id, export_id)
         except BaseException:
             with store.write() as conn:
                 snapshots.fail(conn, export_id)
             raise
         with store.write() as conn:
-            snapshots.finish(conn, export_id, path=str(path), md5=md5, task_count=count)
+            snapshots.finish(conn, export_id, md5=md5, task_count=count)
             return _snapshot_json(snapshots.get(conn, project_id, export_id), user)
 
     return JSONResponse(await run_in_threadpool(make), status_code=201)
@@ -140,10 +137,8 @@ def get_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep
 @router.delete("/api/projects/{project_id}/exports/{export_id}", status_code=204)
 def delete_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep) -> Response:
     with store.write() as conn:
-        _, row = _snapshot(conn, user, project_id, export_id)
+        _snapshot(conn, user, project_id, export_id)
         snapshots.remove(conn, export_id)
-    if row["path"]:
-        Path(row["path"]).unlink(missing_ok=True)
     return Response(status_code=204)
 
 
@@ -154,10 +149,10 @@ def download_snapshot(
     fmt = _format(request)
     with store.read() as conn:
         project, row = _snapshot(conn, user, project_id, export_id)
-    if row["status"] != "completed" or not row["path"] or not Path(row["path"]).exists():
-        raise HTTPException(404, f"export {export_id} has no file (status: {row['status']})")
+    if row["status"] != "completed":
+        raise HTTPException(404, f"export {export_id} is not ready (status: {row['status']})")
     chunks = exports.convert_snapshot(
-        Path(row["path"]),
+        lambda: snapshots.open_bytes(store, export_id),
         fmt,
         project["label_config"],
         randomized=bool(project["randomize_order"]),
