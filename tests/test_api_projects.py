@@ -129,3 +129,25 @@ def test_pinned_projects_come_first_and_ids_filter(api):
     assert api.patch(f"/api/projects/{made[0]}", json={"pinned_at": None}).json()["pinned_at"] is None
     bad = api.patch(f"/api/projects/{made[1]}", json={"skip_queue": "SOMETIMES"})
     assert bad.status_code == 400 and "skip_queue" in bad.json()["validation_errors"]
+
+
+def test_instructions_are_sanitized_on_write_keeping_safe_markup(api):
+    hostile = (
+        '<h2>Read me</h2><p onclick="steal()">Pick the <b>better</b> answer</p><script>steal()</script>'
+        '<a href="javascript:steal()">x</a><a href="https://example.com/guide">guide</a><img src=x onerror=steal()>'
+    )
+    project = api.post(
+        "/api/projects", json={"title": "i", "label_config": PAIRWISE, "expert_instruction": hostile}
+    )
+    stored = project.json()["expert_instruction"]
+    assert (
+        "<h2>Read me</h2>" in stored
+        and "<b>better</b>" in stored
+        and 'href="https://example.com/guide"' in stored
+    )
+    for bad in ("onclick", "<script", "javascript:", "onerror", "steal()</script>"):
+        assert bad not in stored
+    patched = api.patch(
+        f"/api/projects/{project.json()['id']}", json={"expert_instruction": "<i onmouseover=x>ok</i>"}
+    )
+    assert patched.json()["expert_instruction"] == "<i>ok</i>"

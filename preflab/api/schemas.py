@@ -10,6 +10,8 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..domain.html import sanitize
+
 
 def _takes_json(annotation) -> bool:
     """Whether a field's type is (or may be) an object or a list."""
@@ -71,6 +73,8 @@ class ProjectIn(_In):
     def given(self) -> dict:
         # null for a text field means empty, as Label Studio stores it; for others, "leave as is"
         fields = super().given()
+        if fields.get("expert_instruction"):
+            fields["expert_instruction"] = sanitize(fields["expert_instruction"])
         if fields.get("pinned_at") is not None:  # stored as the API writes times; null unpins
             fields["pinned_at"] = fields["pinned_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return {

@@ -531,7 +531,14 @@ async function start() {
   }
   if (project.show_instruction && project.expert_instruction) {
     // shown before the first task, and again with the I key
-    document.getElementById("instructions-text").textContent = project.expert_instruction;
+    // the server keeps only safe markup (nh3); DOMPurify checks it again before it is drawn
+    const box = document.getElementById("instructions-text");
+    try {
+      const { hypertext } = await import("./hypertext.js");
+      box.replaceChildren(hypertext(project.expert_instruction));
+    } catch (_) {
+      box.textContent = project.expert_instruction;
+    }
     document.getElementById("instructions-key").hidden = false;
     dialog.showModal();
   }
