@@ -175,6 +175,12 @@ def label(project_id: int, request: Request, store: StoreDep):
     return _page(request, store, "label.html", project_id=project_id)
 
 
+@router.get("/projects/{project_id}/stats", response_class=HTMLResponse)
+def stats_page(project_id: int, request: Request, store: StoreDep):
+    """Every member's: the API gives annotators the project-wide figures and their own row."""
+    return _page(request, store, "stats.html", project_id=project_id)
+
+
 @router.get("/projects/{project_id}/{section}", response_class=HTMLResponse)
 def project_section(project_id: int, section: str, request: Request, store: StoreDep):
     if section not in ("settings", "import", "export"):
