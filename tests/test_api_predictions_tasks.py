@@ -1,5 +1,7 @@
 """Label Studio's task and prediction endpoints beyond the SDK's seed workflow."""
 
+import orjson
+
 from tests.conftest import Api, make_user, pick, seed_tasks
 
 
@@ -80,3 +82,31 @@ def test_text_files_import_one_task_per_line(api):
     project = api.post("/api/projects", json={"title": "txt", "label_config": config}).json()["id"]
     r = api.post(f"/api/projects/{project}/import", files={"file": ("lines.txt", b"one\ntwo\n\nthree\n")})
     assert r.status_code == 201 and r.json()["task_count"] == 3 and r.json()["found_formats"] == {".txt": 1}
+
+
+def test_import_predictions_all_or_nothing(api, project):
+    [t1, t2] = api.post(f"/api/projects/{project}/import", json=seed_tasks(2)).json()["task_ids"]
+    body = [
+        {"task": t1, "result": {"comparison": "left"}, "score": 0.8, "model_version": "rm"},
+        {"task": t2, "result": pick("right"), "score": 0.6, "model_version": "rm"},
+    ]
+    r = api.post(f"/api/projects/{project}/import/predictions", json=body)
+    assert r.status_code == 201 and r.json() == {"created": 2}
+    assert api.get(f"/api/projects/{project}/model-versions").json() == {"rm": 2}
+    bad = api.post(
+        f"/api/projects/{project}/import/predictions", json=[*body, {"task": 999999, "result": pick()}]
+    )
+    assert bad.status_code == 400 and "[2].task" in bad.json()["detail"]
+    assert api.get(f"/api/projects/{project}/model-versions").json() == {"rm": 2}  # nothing added
+
+
+def test_file_uploads_are_listed(api, project):
+    files = [
+        ("file", ("a.json", orjson.dumps(seed_tasks(1)))),
+        ("file", ("b.csv", b"prompt,answer1,answer2\np,a,b\n")),
+    ]
+    api.post(f"/api/projects/{project}/import", files=files)
+    listed = api.get(f"/api/projects/{project}/file-uploads").json()
+    assert [u["file"].split("-", 1)[1] for u in listed] == ["a.json", "b.csv"]
+    task = api.get(f"/api/projects/{project}/tasks").json()[0]
+    assert task["file_upload"] == listed[0]["file"]

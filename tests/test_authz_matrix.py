@@ -129,6 +129,14 @@ RULES: dict[str, Rule] = {
     "DELETE /api/projects/{project_id}/tasks": Rule(
         MANAGE, _fresh("project", "/api/projects/{project}/tasks")
     ),
+    "POST /api/projects/{project_id}/import/predictions": Rule(
+        MANAGE,
+        _body(
+            "/api/projects/{project}/import/predictions",
+            lambda w: [{"task": w.ids["task"], "result": pick()}],
+        ),
+    ),
+    "GET /api/projects/{project_id}/file-uploads": Rule(MANAGE, _get("/api/projects/{project}/file-uploads")),
     "GET /api/predictions": Rule(SEE, _get("/api/predictions?task={task}")),
     "GET /api/predictions/{prediction_id}": Rule(SEE, _get("/api/predictions/{prediction}")),
     "PATCH /api/predictions/{prediction_id}": Rule(

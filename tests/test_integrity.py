@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from preflab.api.app import create_app
 from preflab.store import tasks as task_store
-
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
 
 

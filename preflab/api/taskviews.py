@@ -11,6 +11,7 @@ from ..domain.roles import can_see_all_annotations
 from ..store import annotations as annotation_store
 from ..store import drafts as draft_store
 from ..store import tasks as task_store
+from ..store import uploads as upload_store
 from ..store import users as user_store
 from ..store.schema import file_uploads
 from ..store.tasks import TaskFilter
@@ -34,7 +35,7 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
     uploads = {}
     if upload_ids:
         query = select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.id.in_(upload_ids))
-        uploads = {row.id: f"{row.id:08x}-{row.name}" for row in conn.execute(query)}
+        uploads = {row.id: upload_store.label(row) for row in conn.execute(query).mappings()}
     return [
         task_json(
             t,

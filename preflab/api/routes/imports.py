@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ...imports import Source, import_tasks
+from ...store import uploads as upload_store
 from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
 from ..upload import GrowingFile, StreamingUpload, UploadAborted
@@ -98,3 +99,22 @@ async def _settled(worker: asyncio.Future) -> None:
     """Wait for the importer to stop; its own error (it rolled back) is superseded by ours."""
     await asyncio.wait([worker])
     worker.exception()
+
+
+@router.get("/api/projects/{project_id}/file-uploads")
+def list_file_uploads(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    """The files imported into the project (a request body is not a file)."""
+    with store.read() as conn:
+        project_for(conn, user, project_id, manage=True)
+        rows = upload_store.of_project(conn, project_id)
+    return JSONResponse(
+        [
+            {
+                "id": row["id"],
+                "file": upload_store.label(row),
+                "project": project_id,
+                "created_at": row["created_at"],
+            }
+            for row in rows
+        ]
+    )

@@ -107,3 +107,35 @@ def model_versions(project_id: int, user: UserDep, store: StoreDep) -> JSONRespo
     with store.read() as conn:
         project_for(conn, user, project_id)
         return JSONResponse(annotation_store.model_versions(conn, project_id))
+
+
+@router.post("/api/projects/{project_id}/import/predictions", status_code=201)
+def import_predictions(
+    project_id: int, body: list[PredictionIn], user: UserDep, store: StoreDep
+) -> JSONResponse:
+    """Add many predictions at once (``[{"task", "result", "score", "model_version"}, …]``), all or
+    nothing: a task outside the project or a bad result refuses the whole list."""
+    with store.write() as conn:
+        project = project_for(conn, user, project_id, manage=True)
+        tasks = {}
+        for index, item in enumerate(body):
+            task = tasks.get(item.task) or task_store.get(conn, item.task)
+            if task is None or task["project_id"] != project_id:
+                raise ValidationFailed(
+                    f"[{index}].task", f"[{index}].task: no task {item.task} in project {project_id}"
+                )
+            tasks[item.task] = task
+        scored = [(item, _result(item.result, project)) for item in body]
+        for task_id in sorted(tasks):
+            task_store.lock(conn, task_id)
+        for item, result in scored:
+            annotation_store.create_prediction(
+                conn,
+                tasks[item.task],
+                result=result,
+                score=item.score,
+                model_version=item.model_version or "",
+            )
+        for task_id in sorted(tasks):
+            task_store.recount(conn, task_id, project["maximum_annotations"], user["id"])
+    return JSONResponse({"created": len(body)}, status_code=201)
