@@ -222,13 +222,15 @@ def _columns(tasks: Iterable[dict], config: labelconfig.LabelConfig, ordered: bo
     return csv_columns(data_keys, present, config, shown_order=ordered)
 
 
-def write_snapshot(store: Store, project_id: int, export_id: int) -> tuple[int, str]:
-    """Keep the JSON export (tasks with any annotation) as snapshot ``export_id``'s bytes, in
-    the database; returns (tasks, md5)."""
+def write_snapshot(
+    store: Store, project_id: int, export_id: int, *, all_tasks: bool = False, ids=None
+) -> tuple[int, str]:
+    """Keep the JSON export (tasks with any annotation, or ``all_tasks``; only ``ids``, a list or
+    a select, when given) as snapshot ``export_id``'s bytes, in the database; returns (tasks, md5)."""
     digest = hashlib.md5(usedforsecurity=False)
 
     def hashed():
-        for chunk in stream(store, project_id, "JSON"):
+        for chunk in stream(store, project_id, "JSON", all_tasks=all_tasks, ids=ids):
             digest.update(chunk)
             yield chunk
 

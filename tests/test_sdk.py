@@ -140,7 +140,15 @@ def test_modern_client_create_import_list_annotate_export(live_server, owner):
     assert len(pandas.read_csv(io.BytesIO(raw))) == 1
     formats = client.projects.exports.list_formats(id=project.id)
     enabled = {f["name"] for f in formats if not f.get("disabled")}
-    assert enabled == {"JSON", "JSON_MIN", "CSV", "TSV", "PREFERENCE_JSONL", "KTO_JSONL", "PREFERENCE_PARQUET"}
+    assert enabled == {
+        "JSON",
+        "JSON_MIN",
+        "CSV",
+        "TSV",
+        "PREFERENCE_JSONL",
+        "KTO_JSONL",
+        "PREFERENCE_PARQUET",
+    }
 
     assert client.users.whoami().email == "owner@example.com"
     assert client.versions.get().edition == "Community"
@@ -148,3 +156,22 @@ def test_modern_client_create_import_list_annotate_export(live_server, owner):
     assert client.projects.get(id=project.id).title == "Modern"
     client.projects.delete(id=project.id)
     assert list(client.projects.list()) == []
+
+
+def test_legacy_export_with_filters_goes_through_a_view(live_server, owner, tmp_path):
+    from label_studio_sdk import Client
+    from label_studio_sdk.data_manager import Column, Filters, Operator, Type
+
+    ls = Client(url=live_server.url, api_key=owner.token)
+    project = ls.start_project(title="filtered", label_config=SEED_CONFIG)
+    ids = project.import_tasks([{"prompt": f"p{i}", "answer1": "a", "answer2": "b"} for i in range(4)])
+    for task_id in ids:
+        project.create_annotation(task_id, result=pick())
+    filters = Filters.create(
+        Filters.AND, [Filters.item(Column.id, Operator.GREATER, Type.Number, Filters.value(ids[1]))]
+    )
+    result = project.export(filters=filters, export_type="JSON", output_dir=str(tmp_path))
+    assert result["status"] == 200
+    exported = orjson.loads((tmp_path / result["filename"]).read_bytes())
+    assert [t["id"] for t in exported] == ids[2:]
+    assert project.get_views() == []  # the SDK deleted its temporary view

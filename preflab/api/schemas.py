@@ -155,6 +155,11 @@ class MemberIn(_In):
 
 class SnapshotIn(_In):
     title: str = ""
+    # Label Studio's options; preflab applies ``{"view": ID}`` (the SDK's ``export(filters=…)``
+    # saves its filters as a view) and ``only_with_annotations``
+    task_filter_options: dict | None = None
+    annotation_filter_options: dict | None = None
+    serialization_options: dict | None = None
 
 
 class SelectedItems(_In):

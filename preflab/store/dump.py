@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, cast, func, select, true
+from sqlalchemy import Connection, Select, cast, func, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Row, RowMapping
 
@@ -98,6 +98,8 @@ def _selection(query, project_id: int, all_tasks: bool, ids: Sequence[int] | Non
     query = query.where(tasks.c.project_id == project_id)
     if not all_tasks:
         query = query.where(tasks.c.total_annotations + tasks.c.cancelled_annotations > 0)
-    if ids:
+    if isinstance(ids, Select):  # a selection (a Data Manager view's tasks)
+        query = query.where(tasks.c.id.in_(ids))
+    elif ids:
         query = query.where(tasks.c.id.in_(list(ids)))
     return query

@@ -8,14 +8,19 @@ from ... import exports
 from ...formats.labelstudio import format_list
 from ...formats.preferences import DESCRIPTIONS
 from ...store import snapshots
+from ...store import tasks as task_store
 from ...store import users as user_store
+from ...store import views as view_store
 from ...store.clock import now
+from ...store.tasks import TaskFilter
 from ..aggregation import aggregation_options
 from ..deps import StoreDep, UserDep, project_for
+from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import flag, int_list
 from ..render import user_brief
 from ..schemas import SnapshotIn
+from ..taskviews import with_view
 
 router = APIRouter(tags=["export"])
 
@@ -64,6 +69,18 @@ def export_formats(project_id: int, user: UserDep, store: StoreDep) -> JSONRespo
     return JSONResponse(format_list(DESCRIPTIONS))
 
 
+def _view_selection(conn, user, project_id: int, view_id):
+    """The tasks of a Data Manager view of this project (a select of ids), or None."""
+    if view_id is None:
+        return None
+    view = view_store.get(conn, view_id) if isinstance(view_id, int) else None
+    if view is None or view["project_id"] != project_id:
+        raise ValidationFailed(
+            "task_filter_options", f"task_filter_options.view: no view {view_id!r} in this project"
+        )
+    return task_store.matching(project_id, with_view(TaskFilter(), view), conn.dialect.name)
+
+
 def _snapshot_json(row, creator) -> dict:
     return {
         "title": row["title"],
@@ -88,12 +105,19 @@ async def create_snapshot(
     """Make a JSON export snapshot, kept in the database (any server process can serve it); it
     is complete when this answers."""
 
+    options = body.task_filter_options or {}
+
     def make():
         with store.write() as conn:
             project_for(conn, user, project_id, manage=True)
+            selection = _view_selection(conn, user, project_id, options.get("view"))
             export_id = snapshots.create(conn, project_id, body.title, user["id"])
+        # a view chooses the tasks itself; otherwise Label Studio's default: tasks with annotations
+        all_tasks = selection is not None and not options.get("only_with_annotations")
         try:
-            count, md5 = exports.write_snapshot(store, project_id, export_id)
+            count, md5 = exports.write_snapshot(
+                store, project_id, export_id, all_tasks=all_tasks, ids=selection
+            )
         except BaseException:
             with store.write() as conn:
                 snapshots.fail(conn, export_id)
