@@ -1,18 +1,30 @@
 """preflab: collect human preference data for RLHF and turn it into reward models.
 
-The library API: open a store, import tasks, export them.
+The library API: open a store, import tasks, export them (Label Studio's formats or training
+data), and compute a project's quality figures.
 
-    >>> from preflab import Settings, open_store, import_tasks, Source, export
+    >>> from preflab import Settings, open_store, import_tasks, Source, export, Options, project_stats
+    >>> store = open_store(Settings(data_dir="preflab-data"))
+    >>> with open("prefs.jsonl", "wb") as out:
+    ...     for chunk in export(store, 1, "PREFERENCE_JSONL", options=Options(min_votes=2)):
+    ...         out.write(chunk)
+
+Training (``preflab.train``) and generation (``preflab.generate``) are optional extras, imported
+on their own.
 """
 
 from .config import Settings
+from .domain.preferences import Options
 from .exports import stream as export
+from .exports import write_hf_dataset
 from .imports import ImportFailed, Source, import_tasks
 from .instance import create_project, first_start, open_store
+from .stats import project_stats
 
 __version__ = "0.1.0"
 __all__ = [
     "ImportFailed",
+    "Options",
     "Settings",
     "Source",
     "create_project",
@@ -20,4 +32,6 @@ __all__ = [
     "first_start",
     "import_tasks",
     "open_store",
+    "project_stats",
+    "write_hf_dataset",
 ]
