@@ -150,6 +150,9 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
     assert outcome_titles[0].startswith(f"answer1 wins: {doc['outcomes']['answer1']} comparison")
     assert len(outcome_titles) == 6
     assert page.locator("#progress svg .bar").count() == len(doc["progress"])
+    votes = page.evaluate("[...document.querySelectorAll('#votes-per-task svg .bar > title')].map(t => t.textContent)")
+    assert votes[0] == "2 tasks with 0 votes (1 not answered yet, 1 skipped or without a vote)"
+    assert votes[4] == "28 tasks with 4 votes"
     assert pct(doc["position_bias"]["first_shown_share"]) in page.inner_text("#bias-reading")
 
     # labelers: one row each, the careless one flagged with the document's reasons
@@ -218,5 +221,66 @@ def test_a_config_without_pairs_says_why(browser, live_server, api, owner):
     for box in ("#outcomes", "#agreement", "#leaderboard"):
         assert "has no Pairwise or Ranker" in page.inner_text(box)
     assert page.locator("#win-rates-card").is_hidden()
+    assert page.errors == []
+    context.close()
+
+
+def synthetic(pid, models, days):
+    """A statistics document of a long-running project (served in place of the API's)."""
+    n = len(models)
+    board = [
+        {"model": m, "score": 1100 - 40 * i, "ci_low": 1060 - 40 * i, "ci_high": 1150 - 40 * i, "wins": 90 - 5 * i, "losses": 40 + 5 * i, "ties": 3}
+        for i, m in enumerate(models)
+    ]  # fmt: skip
+    rate = [[None if i == j else round(0.5 + (j - i) / (2 * n), 6) for j in range(n)] for i in range(n)]
+    games = [[0 if i == j else 20 for j in range(n)] for i in range(n)]
+    rate[0][n - 1] = rate[n - 1][0] = None  # never met
+    games[0][n - 1] = games[n - 1][0] = 0
+    return {
+        "project": pid, "tasks": 5000, "labeled_tasks": 4200, "annotations": 12000, "skipped": 300,
+        "outcomes": {"answer1": 2000, "answer2": 1700, "tie": 200, "both_bad": 100, "no_majority": 150, "too_few_votes": 50},
+        "agreement": {"krippendorff_alpha": 0.71, "items": 3900, "mean_pairwise_cohen_kappa": 0.68, "kappa_pairs": 40,
+                      "min_shared_items": 10, "mean_comparison_agreement": 0.82},
+        "position_bias": {"first_shown_share": 0.512, "p_value": 0.31, "votes": 11000},
+        "votes_per_task": [{"votes": 0, "tasks": 800}, {"votes": 2, "tasks": 1200}, {"votes": 3, "tasks": 3000}],
+        "progress": [{"date": d, "annotations": 100 + k, "skipped": 3} for k, d in enumerate(days)],
+        "labelers": [], "leaderboard": board, "win_rates": {"models": models, "win_rate": rate, "games": games},
+        "bootstrap": {"resamples": 200, "seed": 0, "interval": 0.95}, "rules": {"min_votes": 2, "min_agreement": None},
+    }  # fmt: skip
+
+
+def test_long_projects_many_models_and_names_as_text(browser, live_server, owner, project):
+    hostile = '<img src="x" onerror="window.pwned = 1">'
+    models = [hostile, "a-model-with-a-really-long-name-v2.5-instruct-preview", *(f"model-{i}" for i in range(6))]
+    days = ["2026-01-01", "2026-01-02", "2026-01-05", "2026-02-09"]  # 40 days with gaps
+    doc = synthetic(project, models, days)
+    context, page = login(browser, live_server.url, owner)
+    page.route(
+        f"**/api/projects/{project}/stats", lambda route: route.fulfill(json=doc)
+    )  # the page draws whatever the API says
+    open_stats(page, live_server.url, project)
+    assert page.locator("#progress svg .bar").count() == 40  # days without answers count as zero
+    titles = page.evaluate("[...document.querySelectorAll('#progress svg .bar > title')].map(t => t.textContent)")
+    assert titles[0] == "2026-01-01: 100 answers (3 skipped), 100 in all"
+    assert titles[2] == "2026-01-03: 0 answers (0 skipped), 201 in all"
+    assert titles[-1] == "2026-02-09: 103 answers (3 skipped), 406 in all"
+    assert texts(page, "#leaderboard-table tbody th.model") == models
+    assert page.locator("#leaderboard svg circle.dot").count() == len(models)
+    assert page.evaluate("document.querySelectorAll('main img').length") == 0
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#win-rate-table td.none").count() == 2
+    assert "mostly agree" in page.inner_text("#agreement-reading")
+    assert "within what chance explains" in page.inner_text("#bias-reading")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1366
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "stats-many-models.png"), full_page=True)
+
+    # a year and more is drawn by week, then by month
+    doc["progress"] = [{"date": d, "annotations": 10, "skipped": 0} for d in ("2025-01-01", "2025-06-30")]
+    page.click("#stats-refresh")
+    wait_until(page, "document.querySelectorAll('#progress svg .bar').length === 26")
+    doc["progress"] = [{"date": d, "annotations": 10, "skipped": 0} for d in ("2023-01-31", "2025-06-01")]
+    page.click("#stats-refresh")
+    wait_until(page, "document.querySelectorAll('#progress svg .bar').length === 30")
     assert page.errors == []
     context.close()

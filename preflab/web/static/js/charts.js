@@ -157,7 +157,8 @@ export function shareMeter({ title, desc, share, width = 560 }) {
 // dashed reference line (e.g. the average score).
 export function whiskerChart({ title, desc, rows, reference, referenceLabel, width = 560, format = String, xLabel }) {
   const rowH = 30;
-  const m = { left: 150, right: 24, top: 8, bottom: 42 };
+  const longest = Math.max(4, ...rows.map((r) => Math.min(r.label.length, 22)));
+  const m = { left: Math.min(width * 0.4, 16 + longest * 7), right: 24, top: 8, bottom: 42 };
   const height = m.top + m.bottom + rowH * rows.length;
   const chart = root(width, height, title, desc, "whiskers");
   const values = rows.flatMap((r) => [r.value, r.low, r.high]).filter((v) => v != null && Number.isFinite(v));
@@ -165,7 +166,7 @@ export function whiskerChart({ title, desc, rows, reference, referenceLabel, wid
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   const pad = Math.max((hi - lo) * 0.06, 1);
-  const ticks = niceTicks(lo - pad, hi + pad, 5);
+  const ticks = niceTicks(lo - pad, hi + pad, Math.max(2, Math.min(6, Math.floor((width - m.left - m.right) / 80))));
   lo = ticks[0];
   hi = ticks[ticks.length - 1];
   const plotW = width - m.left - m.right;
@@ -178,7 +179,7 @@ export function whiskerChart({ title, desc, rows, reference, referenceLabel, wid
       svg("text", { x: x(t), y: plotBottom + 16, "text-anchor": "middle", class: "tick", text: format(t) }),
     );
   }
-  if (xLabel) axis.append(svg("text", { x: m.left + plotW / 2, y: height - 4, "text-anchor": "middle", class: "axis-label", text: xLabel }));
+  if (xLabel) axis.append(svg("text", { x: width - m.right, y: height - 4, "text-anchor": "end", class: "axis-label", text: xLabel }));
   if (reference != null) {
     axis.append(svg("line", { x1: x(reference), x2: x(reference), y1: m.top, y2: plotBottom, class: "reference" }, tip(referenceLabel || format(reference))));
   }
@@ -189,7 +190,7 @@ export function whiskerChart({ title, desc, rows, reference, referenceLabel, wid
     const cy = m.top + i * rowH + rowH / 2;
     const group = svg("g", { class: "row" }, tip(r.title));
     group.append(svg("rect", { x: 0, y: cy - rowH / 2, width, height: rowH, class: "hit" }));
-    group.append(svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, 22) }));
+    group.append(svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, Math.max(4, Math.floor((m.left - 16) / 7))) }));
     if (r.low != null && r.high != null) {
       group.append(
         svg("line", { x1: x(r.low), x2: x(r.high), y1: cy, y2: cy, class: "whisker" }),

@@ -115,15 +115,20 @@ function drawVotesPerTask(doc) {
   const box = $("votes-per-task");
   const rows = doc.votes_per_task || [];
   if (!rows.length) return box.replaceChildren(empty("No tasks yet."));
+  // the document counts the tasks with annotations; the others have no votes either
   const counts = new Map(rows.map((r) => [r.votes, r.tasks]));
+  const untouched = Math.max(0, (doc.tasks || 0) - rows.reduce((s, r) => s + r.tasks, 0));
+  const skippedOnly = counts.get(0) || 0;
+  counts.set(0, skippedOnly + untouched);
   const max = Math.max(...counts.keys());
   const bars = [];
   for (let v = 0; v <= max; v++) {
     const n = counts.get(v) || 0;
+    const detail = v === 0 && n ? ` (${fmt.count(untouched)} not answered yet, ${fmt.count(skippedOnly)} skipped or without a vote)` : "";
     bars.push({
       label: String(v),
       segments: [{ value: n, cls: v === 0 ? "none" : "added" }],
-      title: `${plural(n, "task")} with ${plural(v, "vote")}`,
+      title: `${plural(n, "task")} with ${plural(v, "vote")}${detail}`,
     });
   }
   const withVotes = rows.filter((r) => r.votes > 0).reduce((s, r) => s + r.tasks, 0);
@@ -349,7 +354,7 @@ function drawLeaderboard(doc) {
           "tr",
           { dataset: { model: r.model } },
           el("td", { class: "num", text: String(i + 1) }),
-          el("th", { scope: "row", class: "model", text: r.model }),
+          el("th", { scope: "row", class: "model", title: r.model, text: r.model }),
           el("td", { class: "num score", text: fmt.score(r.score) }),
           el("td", { class: "num interval", text: `${fmt.score(r.ci_low)} – ${fmt.score(r.ci_high)}` }),
           el("td", { class: "num", text: fmt.count(r.wins) }),
@@ -379,7 +384,7 @@ function drawLeaderboard(doc) {
     reference: 1000,
     referenceLabel: "1000: the average model",
     format: (v) => fmt.count(Math.round(v)),
-    xLabel: "Bradley–Terry score (Elo scale; 1000 = average)",
+    xLabel: "score (Elo scale, 1000 = average)",
     width: widthOf(place),
   });
   place.replaceWith(chart);
