@@ -189,6 +189,12 @@ def test_an_annotator_sees_only_their_own_row(browser, live_server, api, voted, 
     assert "only their own row" in page.inner_text("#labelers-summary")
     assert page.locator("#leaderboard-table tbody tr").count() == 3  # project-wide figures stay
     assert "labeler3@example.com" not in page.inner_text("main")
+    tiles = page.inner_text("#tiles")
+    assert "flagged" not in tiles and "null" not in tiles  # no count of the others' flags
+    # every model name is whole on the chart (it fits its margin)
+    labels = page.evaluate("[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)")
+    assert len(labels) == 3 and min(labels) >= 0
+    page.screenshot(path=str(ARTIFACTS / "stats-annotator.png"), full_page=True)
     assert page.errors == []
     assert [u for u in page.requests if not u.startswith(live_server.url)] == []
     context.close()
@@ -266,6 +272,8 @@ def test_long_projects_many_models_and_names_as_text(browser, live_server, owner
     assert titles[-1] == "2026-02-09: 103 answers (3 skipped), 406 in all"
     assert texts(page, "#leaderboard-table tbody th.model") == models
     assert page.locator("#leaderboard svg circle.dot").count() == len(models)
+    labels = page.evaluate("[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)")
+    assert min(labels) >= 0  # long names are shortened, not cut off by the edge
     assert page.evaluate("document.querySelectorAll('main img').length") == 0
     assert page.evaluate("window.pwned") is None
     assert page.locator("#win-rate-table td.none").count() == 2

@@ -158,7 +158,7 @@ export function shareMeter({ title, desc, share, width = 560 }) {
 export function whiskerChart({ title, desc, rows, reference, referenceLabel, width = 560, format = String, xLabel }) {
   const rowH = 30;
   const longest = Math.max(4, ...rows.map((r) => Math.min(r.label.length, 22)));
-  const m = { left: Math.min(width * 0.4, 16 + longest * 7), right: 24, top: 8, bottom: 42 };
+  const m = { left: Math.max(72, Math.min(width * 0.4, 24 + longest * 7.5)), right: 24, top: 8, bottom: 42 };
   const height = m.top + m.bottom + rowH * rows.length;
   const chart = root(width, height, title, desc, "whiskers");
   const values = rows.flatMap((r) => [r.value, r.low, r.high]).filter((v) => v != null && Number.isFinite(v));
@@ -190,7 +190,7 @@ export function whiskerChart({ title, desc, rows, reference, referenceLabel, wid
     const cy = m.top + i * rowH + rowH / 2;
     const group = svg("g", { class: "row" }, tip(r.title));
     group.append(svg("rect", { x: 0, y: cy - rowH / 2, width, height: rowH, class: "hit" }));
-    group.append(svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, Math.max(4, Math.floor((m.left - 16) / 7))) }));
+    group.append(svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, Math.max(4, Math.floor((m.left - 24) / 7.5))) }));
     if (r.low != null && r.high != null) {
       group.append(
         svg("line", { x1: x(r.low), x2: x(r.high), y1: cy, y2: cy, class: "whisker" }),

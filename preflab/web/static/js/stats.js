@@ -447,14 +447,15 @@ function drawTiles(doc) {
   const share = doc.tasks ? doc.labeled_tasks / doc.tasks : null;
   const tile = (label, value, note) => el("div", { class: "tile" }, el("dt", { text: label }), el("dd", {}, el("strong", { text: value }), note ? el("span", { class: "muted", text: ` ${note}` }) : null));
   const flagged = (doc.labelers || []).filter((r) => (r.flagged || []).length).length;
-  $("tiles").replaceChildren(
+  const tiles = [
     tile("Tasks labeled", `${fmt.count(doc.labeled_tasks)} of ${fmt.count(doc.tasks)}`, share == null ? null : `(${fmt.pct(share)})`),
     tile("Answers", fmt.count(doc.annotations), `+ ${fmt.count(doc.skipped)} skipped`),
     tile("Krippendorff's alpha", fmt.dec(doc.agreement?.krippendorff_alpha)),
     tile("First shown picked", fmt.pct(doc.position_bias?.first_shown_share), doc.position_bias?.votes ? `p = ${fmt.p(doc.position_bias.p_value)}` : null),
     manager ? tile("Labelers flagged", `${fmt.count(flagged)} of ${fmt.count((doc.labelers || []).length)}`) : null,
     tile("Models", fmt.count((doc.leaderboard || []).length)),
-  );
+  ];
+  $("tiles").replaceChildren(...tiles.filter(Boolean));
 }
 
 async function load() {
