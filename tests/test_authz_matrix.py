@@ -175,6 +175,9 @@ RULES: dict[str, Rule] = {
     "DELETE /api/projects/{project_id}/exports/{export_id}": Rule(
         MANAGE, _fresh("export", "/api/projects/{project}/exports/{export}")
     ),
+    "POST /api/projects/{project_id}/exports/{export_id}/convert": Rule(
+        MANAGE, _body("/api/projects/{project}/exports/{export}/convert", {"export_type": "CSV"})
+    ),
     "GET /api/projects/{project_id}/exports/{export_id}/download": Rule(
         MANAGE, _get("/api/projects/{project}/exports/{export}/download?exportType=JSON")
     ),

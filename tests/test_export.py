@@ -274,16 +274,32 @@ def test_recorded_order_gives_a_column_even_without_randomizing(api, project):
 def test_csv_cells_that_spreadsheets_would_run_are_neutralized_when_asked(api, project):
     from preflab.formats.labelstudio import neutralized
 
-    hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "-5", "+3.5", "plain"]
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "-5", "+3.5", "plain"]
     rows = [{"prompt": text, "answer1": "a", "answer2": "b"} for text in hostile]
     api.post(f"/api/projects/{project}/import", json=rows)
     exact = api.get(f"/api/projects/{project}/export?exportType=CSV&download_all_tasks=true").text
     assert '"=HYPERLINK(""http://x"")"' in exact  # Label Studio's bytes by default
-    safe = api.get(f"/api/projects/{project}/export?exportType=CSV&download_all_tasks=true&neutralize_formulas=true")
+    safe = api.get(
+        f"/api/projects/{project}/export?exportType=CSV&download_all_tasks=true&neutralize_formulas=true"
+    )
     body = safe.text
     for text in hostile[:6]:
-        assert '"\'' + text.replace('"', '""') + '"' in body
+        assert "\"'" + text.replace('"', '""') + '"' in body
     assert '"-5"' in body and '"+3.5"' in body and '"plain"' in body  # numbers and plain text unchanged
     assert neutralized("=1+1") == "'=1+1" and neutralized("-7") == "-7" and neutralized("a=b") == "a=b"
-    tsv = api.get(f"/api/projects/{project}/export?exportType=TSV&download_all_tasks=true&neutralize_formulas=1").text
-    assert "\"'@SUM(A1)\"" in tsv
+    tsv = api.get(
+        f"/api/projects/{project}/export?exportType=TSV&download_all_tasks=true&neutralize_formulas=1"
+    ).text
+    assert '"\'@SUM(A1)"' in tsv
+
+
+def test_snapshot_convert_checks_the_format(api, project, labeled):
+    snap = api.post(f"/api/projects/{project}/exports", json={"title": "c"}).json()
+    r = api.post(f"/api/projects/{project}/exports/{snap['id']}/convert", json={"export_type": "csv"})
+    assert r.status_code == 200 and r.json() == {"export_type": "CSV", "converted_format": snap["id"]}
+    bad = api.post(f"/api/projects/{project}/exports/{snap['id']}/convert", json={"export_type": "KTO_JSONL"})
+    assert bad.status_code == 400 and "snapshots convert to" in bad.json()["detail"]
+    assert (
+        api.post(f"/api/projects/{project}/exports/999/convert", json={"export_type": "CSV"}).status_code
+        == 404
+    )

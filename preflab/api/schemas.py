@@ -153,6 +153,10 @@ class MemberIn(_In):
     user: int
 
 
+class ConvertIn(_In):
+    export_type: str = "JSON"
+
+
 class SnapshotIn(_In):
     title: str = ""
     # Label Studio's options; preflab applies ``{"view": ID}`` (the SDK's ``export(filters=…)``

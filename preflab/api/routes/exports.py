@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ... import exports
+from ...formats.labelstudio import FORMATS as ls_formats
 from ...formats.labelstudio import format_list
 from ...formats.preferences import DESCRIPTIONS
 from ...store import snapshots
@@ -19,7 +20,7 @@ from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import flag, int_list
 from ..render import user_brief
-from ..schemas import SnapshotIn
+from ..schemas import ConvertIn, SnapshotIn
 from ..taskviews import with_view
 
 router = APIRouter(tags=["export"])
@@ -183,3 +184,19 @@ def download_snapshot(
         neutralize=flag(request, "neutralize_formulas"),
     )
     return _download(chunks, project_id, fmt)
+
+
+@router.post("/api/projects/{project_id}/exports/{export_id}/convert")
+def convert_snapshot(
+    project_id: int, export_id: int, body: ConvertIn, user: UserDep, store: StoreDep
+) -> JSONResponse:
+    """Label Studio converts a snapshot into another format ahead of its download; preflab converts
+    while it streams the download, so this checks the format and the snapshot and answers at once."""
+    fmt = exports.check_format(body.export_type)
+    if fmt not in ls_formats:
+        raise ValidationFailed("export_type", f"snapshots convert to {', '.join(ls_formats)}, not {fmt}")
+    with store.read() as conn:
+        _, row = _snapshot(conn, user, project_id, export_id)
+    if row["status"] != "completed":
+        raise HTTPException(400, f"export {export_id} is not ready (status: {row['status']})")
+    return JSONResponse({"export_type": fmt, "converted_format": export_id})
