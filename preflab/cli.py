@@ -9,18 +9,12 @@ from pathlib import Path
 
 import click
 
-DATA_DIR_HELP = "Data folder (SQLite database, export snapshots). Env: PREFLAB_DATA_DIR."
-
-
-def data_dir_option(f):
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="PREFLAB_DATA_DIR",
-        default="preflab-data",
-        show_default=True,
-        help=DATA_DIR_HELP,
-    )(f)
+from .clitools import acting_user as _acting_user
+from .clitools import data_dir_option
+from .clitools import fail as _fail
+from .clitools import open_store as _store
+from .clitools import project_exists as _project_exists
+from .clitools import settings as _settings
 
 
 def server_options(f):
@@ -31,23 +25,6 @@ def server_options(f):
         "--host", envvar="PREFLAB_HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
     )(f)
     return data_dir_option(f)
-
-
-def _settings(data_dir: Path, **extra):
-    from .config import Settings
-
-    return Settings(data_dir=data_dir, **extra)
-
-
-def _store(data_dir: Path):
-    from .instance import open_store
-
-    return open_store(_settings(data_dir))
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -303,32 +280,6 @@ def project_list(data_dir: Path):
             click.echo(
                 f"{row['id']:>4}  {row['title']}  ({c['task_number']} tasks, {c['finished_task_number']} labeled)"
             )
-
-
-def _acting_user(store, email: str | None) -> int:
-    from sqlalchemy import select
-
-    from .store import users as user_store
-    from .store.schema import users
-
-    with store.read() as conn:
-        if email:
-            row = user_store.by_email(conn, email)
-            if row is None:
-                _fail(f"no user with the email {email}")
-            return row["id"]
-        owner = conn.execute(select(users.c.id).where(users.c.role == "owner").order_by(users.c.id)).scalar()
-    if owner is None:
-        _fail("there is no owner yet: run `preflab user create EMAIL --role owner` first")
-    return owner
-
-
-def _project_exists(store, project_id: int) -> None:
-    from .store import projects as project_store
-
-    with store.read() as conn:
-        if project_store.get(conn, project_id) is None:
-            _fail(f"there is no project {project_id}")
 
 
 @cli.command("import")

@@ -159,14 +159,14 @@ def generate_command(
 def _project_target(data_dir, project_id, template_key, config_file, title, overlap, user_email, prompts):
     """The store, the importing user and (for --template / --config) the new project, checked
     before any model is asked."""
-    from ..cli import _acting_user, _project_exists, _store
+    from ..clitools import acting_user, open_store, project_exists
     from ..domain.labelconfig import LabelConfigError, parse
     from .project import NewProject
 
-    store = _store(data_dir)
+    store = open_store(data_dir)
     if project_id is not None:
-        _project_exists(store, project_id)
-    user_id = _acting_user(store, user_email)
+        project_exists(store, project_id)
+    user_id = acting_user(store, user_email)
     if project_id is not None:
         return store, user_id, None
     try:

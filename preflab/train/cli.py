@@ -4,20 +4,15 @@ fast; without the ``train`` extra the commands say how to install it."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from ..clitools import data_dir_option, fail, open_store
 from .config import TrainConfig
 
 _HELP = TrainConfig.help()
 EXTRA_HINT = "the training commands need the train extra: pip install 'preflab[train]'"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def _need_extra() -> None:
@@ -25,25 +20,7 @@ def _need_extra() -> None:
 
     missing = [m for m in ("torch", "transformers", "trl", "datasets") if importlib.util.find_spec(m) is None]
     if missing:
-        _fail(f"{EXTRA_HINT} (missing: {', '.join(missing)})")
-
-
-def _data_dir(f):
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="PREFLAB_DATA_DIR",
-        default="preflab-data",
-        show_default=True,
-        help="Data folder (SQLite database, export snapshots). Env: PREFLAB_DATA_DIR.",
-    )(f)
-
-
-def _open_store(data_dir: Path):
-    from ..config import Settings
-    from ..instance import open_store
-
-    return open_store(Settings(data_dir=data_dir))
+        fail(f"{EXTRA_HINT} (missing: {', '.join(missing)})")
 
 
 def load_source(source: str, data_dir: Path):
@@ -68,7 +45,7 @@ def load_source(source: str, data_dir: Path):
             "this preflab cannot read project:ID yet (it has no PREFERENCE_JSONL export); "
             f"export the project's preferences to a JSONL file and pass that file: {source}"
         ) from None
-    store = _open_store(data_dir)
+    store = open_store(data_dir)
     from ..store import projects as project_store
 
     with store.read() as conn:
@@ -128,7 +105,7 @@ def load_source(source: str, data_dir: Path):
 )
 @click.option("--resume/--no-resume", default=True, show_default=True, help=_HELP["resume"])
 @click.option("--trl-defaults", is_flag=True, help=_HELP["trl_defaults"])
-@_data_dir
+@data_dir_option
 def train_command(source: str, data_dir: Path, **options):
     """Train a Bradley-Terry reward model on preference pairs.
 
@@ -149,7 +126,7 @@ def train_command(source: str, data_dir: Path, **options):
         loaded = load_source(source, data_dir)
         metrics = train(config, loaded, source=source)
     except (DataError, ModelError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not metrics:  # not the main process of a distributed run
         return
     acc, base = metrics["eval_accuracy"], metrics["length_baseline_accuracy"]
@@ -188,7 +165,7 @@ def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
     try:
         report = evaluate_dir(model_dir, read_jsonl(data).pairs, batch_size=batch_size)
     except (DataError, ModelError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
@@ -204,7 +181,7 @@ def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
 @click.option(
     "--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Sequences per forward pass."
 )
-@_data_dir
+@data_dir_option
 def score_command(
     model_dir: str, project_id: int, model_version: str | None, batch_size: int, data_dir: Path
 ):
@@ -218,7 +195,7 @@ def score_command(
     from .model import ModelError
     from .score import ScoreError, score_project
 
-    store = _open_store(data_dir)
+    store = open_store(data_dir)
     try:
         result = score_project(
             store,
@@ -228,7 +205,7 @@ def score_command(
             batch_size=batch_size,
         )
     except (ScoreError, ModelError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(
         f"Scored {result.scored} tasks of project {project_id} as {result.model_version!r} "
         f"({result.skipped} skipped) in {result.seconds:.1f}s"
@@ -262,7 +239,7 @@ def import_gguf_command(file: str, output_dir: str):
     try:
         info = import_gguf(file, output_dir)
     except GGUFError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"Wrote {output_dir} ({info['architecture']}, {info['parameters']:,} parameters)")
 
 
