@@ -106,11 +106,13 @@ async def floor(url: str, clients: int, seconds: float) -> list[float]:
     return times
 
 
-async def run_load(server_url: str, headers: dict, project: int, tokens: list[str], seconds: float) -> Tally:
+async def run_load(
+    server_url: str, headers: dict, project: int, tokens: list[str], seconds: float, with_manager: bool = True
+) -> Tally:
     tally = Tally()
     until = time.monotonic() + seconds
     await asyncio.gather(
-        manager(server_url, headers, project, until, tally),
+        *([manager(server_url, headers, project, until, tally)] if with_manager else []),
         *(labeler(server_url, token, project, until, tally) for token in tokens),
     )
     return tally
@@ -137,6 +139,9 @@ def main():
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (preflab serve --workers)")
+    parser.add_argument(
+        "--no-manager", action="store_true", help="labelers only, no import/export beside them"
+    )
     args = parser.parse_args()
     with Server(args.database_url, serve_args=("--workers", str(args.workers))) as server:
         path = server.dir / "dataset.json"
@@ -151,7 +156,11 @@ def main():
         for n in args.labelers:
             tokens = make_labelers(server.url, server.headers, n, f"n{n}-")
             before = annotations_on_server(server.url, server.headers, server.project)
-            tally = asyncio.run(run_load(server.url, server.headers, server.project, tokens, args.seconds))
+            tally = asyncio.run(
+                run_load(
+                    server.url, server.headers, server.project, tokens, args.seconds, not args.no_manager
+                )
+            )
             stored = annotations_on_server(server.url, server.headers, server.project) - before
             base = asyncio.run(floor(server.url, n, min(args.seconds, 10)))
             worst = max(percentile(tally.next, 99), percentile(tally.submit, 99))
