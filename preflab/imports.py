@@ -213,7 +213,12 @@ class _Writer:
                 self.inner_id += 1
                 continue
             done = [a for a in task.annotations if not a.was_cancelled]
-            labeled = len(done) >= maximum
+            needed = (
+                maximum
+                if task_store.in_cohort(self.inner_id, self.project["overlap_cohort_percentage"])
+                else 1
+            )
+            labeled = len(done) >= needed
             completed = max((a.created_at or stamp for a in done), default=None) if labeled else None
             rows.append(
                 (

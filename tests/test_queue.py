@@ -172,3 +172,22 @@ def test_ground_truth_tasks_come_first_when_asked(api, project, labelers):
     assert labelers[0].get(f"/api/projects/{project}/next").json()["id"] == ids[0]
     api.patch(f"/api/projects/{project}", json={"show_ground_truth_first": True})
     assert labelers[1].get(f"/api/projects/{project}/next").json()["id"] == ids[2]
+
+
+def test_overlap_cohort_percentage_gives_the_full_overlap_to_that_share_of_tasks(api, project, labelers):
+    api.patch(f"/api/projects/{project}", json={"maximum_annotations": 2, "overlap_cohort_percentage": 30})
+    ids = api.post(f"/api/projects/{project}/import", json=seed_tasks(100)).json()["task_ids"]
+    for tid in ids:
+        api.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+    listing = api.get(f"/api/tasks?project={project}&page_size=100").json()["tasks"]
+    labeled = [t for t in listing if t["is_labeled"]]
+    assert len(labeled) == 70  # one answer finishes the 70% outside the cohort
+    second = labelers[0]
+    offered = set()
+    while (r := second.get(f"/api/projects/{project}/next")).status_code == 200:
+        offered.add(r.json()["id"])
+        second.post(f"/api/tasks/{r.json()['id']}/annotations", json={"result": pick()})
+    assert offered == {t["id"] for t in listing if not t["is_labeled"]} and len(offered) == 30
+    assert api.get(f"/api/projects/{project}").json()["finished_task_number"] == 100
+    api.patch(f"/api/projects/{project}", json={"overlap_cohort_percentage": 100})
+    assert api.get(f"/api/projects/{project}").json()["finished_task_number"] == 30  # the others need two now

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, bindparam, case, delete, func, insert, select
 from sqlalchemy.engine import RowMapping
 
 from ..domain.roles import can_see_project
+from . import tasks as task_store
 from .clock import now
 from .schema import annotations, project_members, projects, tasks
 
@@ -35,13 +36,14 @@ def get(conn: Connection, project_id: int) -> RowMapping | None:
 def update_fields(conn: Connection, project_id: int, **fields) -> None:
     values = {k: v for k, v in fields.items() if k in EDITABLE}
     conn.execute(update(projects).where(projects.c.id == project_id).values(updated_at=now(), **values))
-    if "maximum_annotations" in values:
-        relabel(conn, project_id, values["maximum_annotations"])
+    if {"maximum_annotations", "overlap_cohort_percentage"} & values.keys():
+        project = get(conn, project_id)
+        relabel(conn, project_id, project["maximum_annotations"], project["overlap_cohort_percentage"])
 
 
-def relabel(conn: Connection, project_id: int, maximum: int) -> None:
-    """Recompute every task's ``is_labeled`` after the overlap changed."""
-    labeled = tasks.c.total_annotations >= maximum
+def relabel(conn: Connection, project_id: int, maximum: int, cohort: int = 100) -> None:
+    """Recompute every task's ``is_labeled`` after the overlap (or its cohort) changed."""
+    labeled = tasks.c.total_annotations >= task_store.overlap(maximum, cohort)
     conn.execute(
         update(tasks)
         .where(tasks.c.project_id == project_id)

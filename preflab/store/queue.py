@@ -21,9 +21,10 @@ from sqlalchemy.engine import RowMapping
 
 from .db import lock_project
 from .schema import annotations, predictions, task_locks, tasks
+from .tasks import overlap
 
 # Statements are built once; each call only binds values (this is the labeling hot path).
-_p = {name: bindparam(name) for name in ("project", "user", "now", "start", "maximum")}
+_p = {name: bindparam(name) for name in ("project", "user", "now", "start", "maximum", "cohort")}
 _KEEP = bindparam("keep", expanding=True)
 _RETAIN = bindparam("retain", expanding=True)
 
@@ -81,7 +82,7 @@ def _open_tasks(skip_queue: str):
         tasks.c.project_id == _p["project"],
         tasks.c.is_labeled.is_(False),
         ~done_by_me,
-        taken < _p["maximum"],
+        taken < overlap(_p["maximum"], _p["cohort"]),
     )
 
 
@@ -121,7 +122,8 @@ def remaining(conn: Connection, project: RowMapping, user_id: int) -> int:
     """How many tasks ``next_task`` could still give this user (their own claims included)."""
     params = {"project": project["id"], "user": user_id, "now": time.time()}
     query = _remaining(project["skip_queue"])
-    return conn.execute(query, {**params, "maximum": project["maximum_annotations"]}).scalar_one()
+    params.update(maximum=project["maximum_annotations"], cohort=project["overlap_cohort_percentage"])
+    return conn.execute(query, params).scalar_one()
 
 
 def next_task(
@@ -151,6 +153,7 @@ def next_task(
         "keep": keep,
         "retain": keep[:MAX_CLAIMS_KEPT],
         "maximum": project["maximum_annotations"],
+        "cohort": project["overlap_cohort_percentage"],
         "start": 0,
     }
     held = _HELD if among is None else _HELD.where(task_locks.c.task_id.in_(among))
