@@ -3,8 +3,7 @@
 // http(s)/mailto and open in a new tab; images load only from this server or the project's media
 // hosts (others become their alt text). Loaded only for configs with a <HyperText> tag.
 
-import DOMPurify from "../vendor/purify.es.js";
-import { mediaUrl } from "./media.js";
+import { purifier } from "./safehtml.js";
 
 const TAGS = [
   "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
@@ -20,20 +19,7 @@ const CONFIG = {
   RETURN_DOM_FRAGMENT: true,
 };
 
-const purify = DOMPurify(window);
-purify.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer nofollow");
-  } else if (node.tagName === "IMG") {
-    const src = mediaUrl(node.getAttribute("src") || "", "image");
-    if (src) {
-      node.setAttribute("referrerpolicy", "no-referrer");
-      return;
-    }
-    node.replaceWith(node.ownerDocument.createTextNode(`[image: ${node.getAttribute("alt") || node.getAttribute("src") || ""}]`));
-  }
-});
+const purify = purifier();
 
 // HTML text → a DocumentFragment of sanitized nodes.
 export function hypertext(html) {

@@ -6,9 +6,8 @@
 // (others become their alt text).
 
 import { Marked } from "../vendor/marked.esm.js";
-import DOMPurify from "../vendor/purify.es.js";
 import hljs from "../vendor/highlight.min.js";
-import { mediaUrl } from "./media.js";
+import { purifier } from "./safehtml.js";
 
 const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -31,18 +30,9 @@ const CONFIG = {
   RETURN_DOM_FRAGMENT: true,
 };
 
-const purify = DOMPurify(window);
-purify.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer nofollow");
-  } else if (node.tagName === "IMG" && mediaUrl(node.getAttribute("src") || "", "image")) {
-    node.setAttribute("referrerpolicy", "no-referrer");
-  } else if (node.tagName === "IMG") {
-    // an image from elsewhere is not loaded: its alt text and address are shown instead
-    const src = node.getAttribute("src") || "";
-    node.replaceWith(node.ownerDocument.createTextNode(`[image: ${node.getAttribute("alt") || src}]`));
-  } else if (node.tagName === "INPUT") {
+const purify = purifier((node) => {
+  if (node.tagName === "INPUT") {
+    // task-list boxes only, and they cannot be ticked
     if (node.getAttribute("type") !== "checkbox") node.remove();
     else node.setAttribute("disabled", "");
   }
