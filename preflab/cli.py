@@ -423,11 +423,18 @@ def export_command(
         if fmt.strip().upper().replace("-", "_") == "HF_DATASET":
             if output is None:
                 _fail("HF_DATASET writes a folder: it needs -o FOLDER")
-            counts = write_hf_dataset(store, project_id, output, options=options, test_size=test_size, seed=split_seed)
+            counts = write_hf_dataset(
+                store, project_id, output, options=options, test_size=test_size, seed=split_seed
+            )
             click.echo(f"Wrote {output}: {counts['train']} train and {counts['test']} test rows", err=True)
             return
         chunks = stream(
-            store, project_id, check_format(fmt), all_tasks=all_tasks, options=options, neutralize=neutralize_formulas
+            store,
+            project_id,
+            check_format(fmt),
+            all_tasks=all_tasks,
+            options=options,
+            neutralize=neutralize_formulas,
         )
     except ExportFailed as exc:
         _fail(str(exc))
@@ -445,7 +452,9 @@ def export_command(
 
 @cli.command("stats")
 @click.argument("project_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (as GET /api/projects/ID/stats).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the JSON document (as GET /api/projects/ID/stats)."
+)
 @click.option("--resamples", type=click.IntRange(0, 10_000), default=200, show_default=True,
               help="Bootstrap resamples for the leaderboard's intervals.")  # fmt: skip
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Bootstrap seed.")

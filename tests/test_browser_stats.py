@@ -43,7 +43,13 @@ def voted(api, labelers):
     for i in range(30):
         first, second = PAIRS[i % 3]
         rows.append(
-            {"prompt": f"prompt {i}", "answer1": f"a{i}", "answer2": f"b{i}", "model1": first, "model2": second}
+            {
+                "prompt": f"prompt {i}",
+                "answer1": f"a{i}",
+                "answer2": f"b{i}",
+                "model1": first,
+                "model2": second,
+            }
         )
     ids = api.post(f"/api/projects/{pid}/import", json=rows).json()["task_ids"]
     rng = random.Random(7)
@@ -60,7 +66,12 @@ def voted(api, labelers):
                 choice = better if rng.random() < reliable else worse
                 seconds = 8 + rng.random() * 12
             side = "left" if choice == "answer1" else "right"  # Label Studio: left is answer1, wherever shown
-            body = {"result": pick(side), "completed_by": labeler.id, "shown_order": order, "lead_time": seconds}
+            body = {
+                "result": pick(side),
+                "completed_by": labeler.id,
+                "shown_order": order,
+                "lead_time": seconds,
+            }
             assert api.post(f"/api/tasks/{tid}/annotations", json=body).status_code == 201
     skip = {"result": [], "was_cancelled": True, "completed_by": labelers[0].id}
     assert api.post(f"/api/tasks/{ids[1]}/annotations", json=skip).status_code == 201
@@ -68,11 +79,11 @@ def voted(api, labelers):
 
 
 def pct(v):
-    return "–" if v is None else ("%.2f" % (v * 100)).rstrip("0").rstrip(".") + "%"
+    return "\u2013" if v is None else ("%.2f" % (v * 100)).rstrip("0").rstrip(".") + "%"
 
 
 def dec(v):
-    return "–" if v is None else f"{v:.2f}".replace("-", "\u2212")
+    return "\u2013" if v is None else f"{v:.2f}".replace("-", "\u2212")
 
 
 def login(browser, url, account):
@@ -119,7 +130,7 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
     assert texts(page, "#leaderboard-table tbody th.model") == [r["model"] for r in board]
     assert texts(page, "#leaderboard-table td.score") == [f"{r['score']:.2f}" for r in board]
     assert texts(page, "#leaderboard-table td.interval") == [
-        f"{r['ci_low']:.2f} – {r['ci_high']:.2f}" for r in board
+        f"{r['ci_low']:.2f} \u2013 {r['ci_high']:.2f}" for r in board
     ]
     first = page.locator("#leaderboard-table tbody tr").first.inner_text()
     assert f"{board[0]['wins']}\t{board[0]['losses']}\t{board[0]['ties']}" in first
@@ -130,7 +141,7 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
 
     # win-rate matrix: every cell as the document has it
     rates = doc["win_rates"]
-    for i, row in enumerate(rates["models"]):
+    for i, _row in enumerate(rates["models"]):
         cells = page.locator("#win-rate-table tbody tr").nth(i).locator("td")
         for j, _ in enumerate(rates["models"]):
             shown = cells.nth(j).inner_text()
@@ -150,7 +161,9 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
     assert outcome_titles[0].startswith(f"answer1 wins: {doc['outcomes']['answer1']} comparison")
     assert len(outcome_titles) == 6
     assert page.locator("#progress svg .bar").count() == len(doc["progress"])
-    votes = page.evaluate("[...document.querySelectorAll('#votes-per-task svg .bar > title')].map(t => t.textContent)")
+    votes = page.evaluate(
+        "[...document.querySelectorAll('#votes-per-task svg .bar > title')].map(t => t.textContent)"
+    )
     assert votes[0] == "2 tasks with 0 votes (1 not answered yet, 1 skipped or without a vote)"
     assert votes[4] == "28 tasks with 4 votes"
     assert pct(doc["position_bias"]["first_shown_share"]) in page.inner_text("#bias-reading")
@@ -165,7 +178,10 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
     assert flagged.count() == sum(1 for r in doc["labelers"] if r["flagged"])
     row = page.locator(f"#labelers-table tbody tr[data-user='{labelers[3].id}']")
     assert "flagged" in row.get_attribute("class")
-    assert texts(page, f"#labelers-table tbody tr[data-user='{labelers[3].id}'] td.reasons li") == careless["flagged"]
+    assert (
+        texts(page, f"#labelers-table tbody tr[data-user='{labelers[3].id}'] td.reasons li")
+        == careless["flagged"]
+    )
     assert pct(careless["position_bias"]["first_shown_share"]) in row.inner_text()  # 100%
     assert "flagged" in page.inner_text("#labelers-summary")
 
@@ -192,7 +208,9 @@ def test_an_annotator_sees_only_their_own_row(browser, live_server, api, voted, 
     tiles = page.inner_text("#tiles")
     assert "flagged" not in tiles and "null" not in tiles  # no count of the others' flags
     # every model name is whole on the chart (it fits its margin)
-    labels = page.evaluate("[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)")
+    labels = page.evaluate(
+        "[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)"
+    )
     assert len(labels) == 3 and min(labels) >= 0
     page.screenshot(path=str(ARTIFACTS / "stats-annotator.png"), full_page=True)
     assert page.errors == []
@@ -257,7 +275,11 @@ def synthetic(pid, models, days):
 
 def test_long_projects_many_models_and_names_as_text(browser, live_server, owner, project):
     hostile = '<img src="x" onerror="window.pwned = 1">'
-    models = [hostile, "a-model-with-a-really-long-name-v2.5-instruct-preview", *(f"model-{i}" for i in range(6))]
+    models = [
+        hostile,
+        "a-model-with-a-really-long-name-v2.5-instruct-preview",
+        *(f"model-{i}" for i in range(6)),
+    ]
     days = ["2026-01-01", "2026-01-02", "2026-01-05", "2026-02-09"]  # 40 days with gaps
     doc = synthetic(project, models, days)
     context, page = login(browser, live_server.url, owner)
@@ -266,13 +288,17 @@ def test_long_projects_many_models_and_names_as_text(browser, live_server, owner
     )  # the page draws whatever the API says
     open_stats(page, live_server.url, project)
     assert page.locator("#progress svg .bar").count() == 40  # days without answers count as zero
-    titles = page.evaluate("[...document.querySelectorAll('#progress svg .bar > title')].map(t => t.textContent)")
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#progress svg .bar > title')].map(t => t.textContent)"
+    )
     assert titles[0] == "2026-01-01: 100 answers (3 skipped), 100 in all"
     assert titles[2] == "2026-01-03: 0 answers (0 skipped), 201 in all"
     assert titles[-1] == "2026-02-09: 103 answers (3 skipped), 406 in all"
     assert texts(page, "#leaderboard-table tbody th.model") == models
     assert page.locator("#leaderboard svg circle.dot").count() == len(models)
-    labels = page.evaluate("[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)")
+    labels = page.evaluate(
+        "[...document.querySelectorAll('#leaderboard svg text.label')].map(t => t.getBBox().x)"
+    )
     assert min(labels) >= 0  # long names are shortened, not cut off by the edge
     assert page.evaluate("document.querySelectorAll('main img').length") == 0
     assert page.evaluate("window.pwned") is None

@@ -18,8 +18,8 @@ from preflab.cli import cli  # noqa: E402
 from preflab.generate import GenerateConfig, Journal, generate, read_prompts  # noqa: E402
 from preflab.generate.backends import Request, Stats  # noqa: E402
 from preflab.generate.local import LocalBackend  # noqa: E402
+from tests.tiny_models import tiny_llama  # noqa: E402
 
-WORDS = "the answer is good bad what how why of to a capital paris london cat dog".split()  # noqa: SIM905
 TEMPLATE = (
     "{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} <eos> {% endfor %}"
     "{% if add_generation_prompt %}assistant : {% endif %}"
@@ -27,34 +27,7 @@ TEMPLATE = (
 
 
 def make_tiny_llama(folder, *, chat_template: str | None = None):
-    """A 2-layer Llama-shape decoder with a word-level tokenizer, saved as a local checkpoint."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    vocab = ["<pad>", "<unk>", "<eos>", ":", "user", "assistant", "system", *WORDS, *map(str, range(40))]
-    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>"
-    )
-    if chat_template:
-        tok.chat_template = chat_template
-    tok.save_pretrained(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=128,
-        pad_token_id=0,
-        eos_token_id=2,
-        bos_token_id=None,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)
-    return folder
+    return tiny_llama(folder, chat_template=chat_template)
 
 
 @pytest.fixture(scope="module")

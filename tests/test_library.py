@@ -20,7 +20,9 @@ def test_import_export_and_stats_without_a_server(settings, store):
         }
         for i in range(3)
     ]
-    result = preflab.import_tasks(store, project, [preflab.Source(name="items", items=items)], user_id=owner.id)
+    result = preflab.import_tasks(
+        store, project, [preflab.Source(name="items", items=items)], user_id=owner.id
+    )
     assert result.task_count == 3 and result.annotation_count == 6
     rows = [
         orjson.loads(line)

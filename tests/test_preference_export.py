@@ -15,7 +15,12 @@ TIE_STRENGTH = gallery.template("pairwise-tie-strength").config
 
 
 def pick(side):
-    return {"from_name": "comparison", "to_name": "answer1,answer2", "type": "pairwise", "value": {"selected": side}}
+    return {
+        "from_name": "comparison",
+        "to_name": "answer1,answer2",
+        "type": "pairwise",
+        "value": {"selected": side},
+    }
 
 
 def verdict(label):
@@ -40,7 +45,13 @@ def voted(api, labelers):
         "/api/projects", json={"title": "prefs", "label_config": TIE_STRENGTH, "randomize_order": True}
     ).json()["id"]
     tasks = [
-        {"prompt": f"prompt {i}", "answer1": f"first {i}", "answer2": f"second {i}", "model1": "alpha", "model2": "beta"}
+        {
+            "prompt": f"prompt {i}",
+            "answer1": f"first {i}",
+            "answer2": f"second {i}",
+            "model1": "alpha",
+            "model2": "beta",
+        }
         for i in range(4)
     ]
     ids = api.post(f"/api/projects/{pid}/import", json=tasks).json()["task_ids"]
@@ -96,7 +107,11 @@ def test_preference_jsonl_rows(api, voted, labelers):
 def test_aggregation_options_as_query_parameters(api, voted):
     pid, ids = voted
     rows = lines(export(api, pid, "preference-jsonl", include_ties="true", include_both_bad="1"))
-    assert [(r["task_id"], r["outcome"]) for r in rows] == [(ids[0], "answer2"), (ids[1], "tie"), (ids[3], "both_bad")]
+    assert [(r["task_id"], r["outcome"]) for r in rows] == [
+        (ids[0], "answer2"),
+        (ids[1], "tie"),
+        (ids[3], "both_bad"),
+    ]
     assert lines(export(api, pid, "Preference_Jsonl", min_agreement="0.7")) == []
     rows = lines(export(api, pid, "PREFERENCE_JSONL", min_votes="3", include_ties="true"))
     assert [r["task_id"] for r in rows] == [ids[0], ids[1]]
@@ -201,7 +216,9 @@ def test_cli_export_with_options(run, api, voted, tmp_path):
     out = tmp_path / "pairs.jsonl"
     run("export", pid, "--format", "preference-jsonl", "--include-ties", "--min-votes", "3", "-o", out)
     assert [orjson.loads(line)["task_id"] for line in out.read_bytes().splitlines()] == [ids[0], ids[1]]
-    assert out.read_bytes() == export(api, pid, "PREFERENCE_JSONL", include_ties="true", min_votes="3").content
+    assert (
+        out.read_bytes() == export(api, pid, "PREFERENCE_JSONL", include_ties="true", min_votes="3").content
+    )
     kto = run("export", pid, "--format", "KTO-JSONL").stdout_bytes
     assert kto == export(api, pid, "KTO_JSONL").content
     bad = run("export", pid, "--format", "preference_jsonl", "--choice", "Tie", ok=False)

@@ -13,55 +13,10 @@ from preflab.cli import cli  # noqa: E402
 from preflab.train import TrainConfig, from_rows, read_jsonl, train  # noqa: E402
 from preflab.train.evaluate import evaluate_dir  # noqa: E402
 from preflab.train.model import Encoder, load_tokenizer  # noqa: E402
+from tests import tiny_models  # noqa: E402
 
-WORDS = "the answer is good evil what how why of to a capital paris london cat dog".split()  # noqa: SIM905
-
-
-def make_tiny_bert(folder):
-    """A 2-layer BERT with a word-level vocabulary, saved as a local checkpoint."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
-
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *map(str, range(40))]
-    BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(folder)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return folder
-
-
-def make_tiny_llama(folder):
-    """A 2-layer Llama-shape decoder with a word-level tokenizer that has EOS and no SEP."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    vocab = ["<pad>", "<unk>", "<eos>", *WORDS, *map(str, range(40))]
-    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>"
-    ).save_pretrained(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=128,
-        pad_token_id=0,
-        eos_token_id=2,
-        bos_token_id=None,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)
-    return folder
+make_tiny_bert = tiny_models.tiny_bert
+make_tiny_llama = tiny_models.tiny_llama
 
 
 def toy_rows(n: int, offset: int = 0) -> list[dict]:

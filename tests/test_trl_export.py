@@ -9,28 +9,13 @@ trl = pytest.importorskip("trl", reason="needs the train extra: pip install 'pre
 datasets = pytest.importorskip("datasets", reason="needs the train extra: pip install 'preflab[train]'")
 
 from preflab import gallery  # noqa: E402
-
-WORDS = "the answer is good bad what of a to".split()  # noqa: SIM905
+from tests.tiny_models import tiny_bert, tiny_llama  # noqa: E402
 
 
 def tiny_model(folder):
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
-
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *map(str, range(20))]
-    BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, eos_token="[SEP]").save_pretrained(folder)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        num_labels=1,
-    )
-    BertForSequenceClassification(config).save_pretrained(folder)
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    tiny_bert(folder, hidden=16, layers=1, eos="[SEP]")
     return AutoModelForSequenceClassification.from_pretrained(
         folder, num_labels=1
     ), AutoTokenizer.from_pretrained(folder)
@@ -98,31 +83,10 @@ def test_reward_trainer_takes_the_export_as_it_is(api, tmp_path):
 
 
 def tiny_causal_lm(folder):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import AutoTokenizer, LlamaForCausalLM
 
-    vocab = ["<pad>", "<unk>", "<eos>", *WORDS, *map(str, range(20))]
-    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>"
-    )
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(vocab),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        pad_token_id=0,
-        eos_token_id=2,
-        bos_token_id=None,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)  # the reference model is loaded from here
-    tokenizer.save_pretrained(folder)
-    return LlamaForCausalLM.from_pretrained(folder), tokenizer
+    tiny_llama(folder, hidden=16, layers=1)  # the reference model is loaded from here too
+    return LlamaForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
 
 
 def test_dpo_trainer_takes_the_export_as_it_is(api, tmp_path):

@@ -19,7 +19,9 @@ NUMBER_OPS = frozenset(
     {"equal", "not_equal", "less", "greater", "less_or_equal", "greater_or_equal", "in", "not_in", "empty"}
 )
 TEXT_OPS = frozenset({"equal", "not_equal", "contains", "not_contains", "empty"})
-DATE_OPS = frozenset({"equal", "not_equal", "less", "greater", "less_or_equal", "greater_or_equal", "in", "not_in", "empty"})
+DATE_OPS = frozenset(
+    {"equal", "not_equal", "less", "greater", "less_or_equal", "greater_or_equal", "in", "not_in", "empty"}
+)
 LIST_OPS = frozenset({"contains", "not_contains", "empty"})
 BOOL_OPS = frozenset({"equal", "not_equal"})
 
@@ -122,6 +124,8 @@ def parse_ordering(ordering: list | None) -> list[tuple[str, bool]]:
         descending = raw.startswith("-")
         column = raw.lstrip("-").removeprefix("tasks:")
         if column not in ORDERABLE and not (column.startswith("data.") and len(column) > 5):
-            raise FilterError(f"ordering: cannot order by {column!r}; columns: {', '.join(ORDERABLE)}, data.KEY")
+            raise FilterError(
+                f"ordering: cannot order by {column!r}; columns: {', '.join(ORDERABLE)}, data.KEY"
+            )
         out.append((column, descending))
     return out
