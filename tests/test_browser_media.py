@@ -93,8 +93,9 @@ class MediaHost:
 def media_root(tmp_path):
     root = tmp_path / "media"
     (root / "clips").mkdir(parents=True)
-    (root / "clips" / "low.wav").write_bytes(wav(3, 220))
-    (root / "clips" / "high.wav").write_bytes(wav(3, 660))
+    # long enough that no clip ends while the test toggles them, however slow the machine
+    (root / "clips" / "low.wav").write_bytes(wav(20, 220))
+    (root / "clips" / "high.wav").write_bytes(wav(20, 660))
     (root / "local.png").write_bytes(png(360, 240, (46, 139, 87), (255, 255, 255)))
     return root
 
@@ -332,16 +333,16 @@ def test_an_audio_pair_plays_with_q_and_w(page, live_server, api):
     wait_for_task(page)
     clips = f"[...{ROOT}.querySelectorAll('audio')]"
     wait_until(page, f"{clips}.length === 2 && {clips}.every(a => a.readyState >= 1)")
-    assert page.evaluate(f"{clips}.map(a => Math.round(a.duration))") == [3, 3]
+    assert page.evaluate(f"{clips}.map(a => Math.round(a.duration))") == [20, 20]
     assert page.is_visible("#media-keys")
     hints = page.evaluate(f"[...{ROOT}.querySelectorAll('.pf-audio-key kbd')].map(k => k.textContent)")
     assert hints == ["Q", "W"]
     page.keyboard.press("q")
-    wait_until(page, f"{clips}.map(a => a.paused).join() === 'false,true'")
+    wait_until(page, f"{clips}.map(a => a.paused).join() === 'false,true'", timeout=20)
     page.keyboard.press("w")  # the other side plays, the first pauses
-    wait_until(page, f"{clips}.map(a => a.paused).join() === 'true,false'")
+    wait_until(page, f"{clips}.map(a => a.paused).join() === 'true,false'", timeout=20)
     page.keyboard.press("w")
-    wait_until(page, f"{clips}.every(a => a.paused)")
+    wait_until(page, f"{clips}.every(a => a.paused)", timeout=20)
     assert page.inner_text("#pick-state").startswith("No answer picked")  # playing is not picking
     # clicking the player is not a pick either
     box = page.evaluate(
