@@ -10,25 +10,9 @@ from click.testing import CliRunner
 from preflab import gallery
 from preflab.cli import cli
 from tests.conftest import SEED_CONFIG, make_user
+from tests.test_preferences import pick, rating, verdict  # the tie / strength template's result items
 
 TIE_STRENGTH = gallery.template("pairwise-tie-strength").config
-
-
-def pick(side):
-    return {
-        "from_name": "comparison",
-        "to_name": "answer1,answer2",
-        "type": "pairwise",
-        "value": {"selected": side},
-    }
-
-
-def verdict(label):
-    return {"from_name": "verdict", "to_name": "prompt", "type": "choices", "value": {"choices": [label]}}
-
-
-def rating(n):
-    return {"from_name": "strength", "to_name": "prompt", "type": "rating", "value": {"rating": n}}
 
 
 @pytest.fixture
