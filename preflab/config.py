@@ -32,7 +32,13 @@ class Settings(BaseSettings):
     lock_ttl: float = Field(
         600.0, description="Seconds a labeler's claim on a task slot lasts before it is offered to others."
     )
-    max_upload_mb: int = Field(1024, description="Largest import request accepted, in MiB.")
+    max_body_mb: int = Field(
+        16,
+        gt=0,
+        description="Largest request body accepted, in MiB (JSON, form and multipart alike); a larger "
+        "one is answered 413 before it is parsed. Imports have their own limit, max_upload_mb.",
+    )
+    max_upload_mb: int = Field(1024, gt=0, description="Largest import request accepted, in MiB.")
     lock_wait: float = Field(
         15.0,
         gt=0,

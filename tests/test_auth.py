@@ -131,3 +131,50 @@ def test_odd_csrf_and_token_values_are_refused_not_crashed(client, owner, store)
     assert (
         client.get("/api/projects", headers={"Authorization": "Token é".encode("latin-1")}).status_code == 401
     )
+
+
+#: ``next`` values that must never be followed after a login: anything but a plain same-origin path.
+REFUSED_NEXT = [
+    "/\\evil.com",
+    "/\\/evil.com",
+    "\\\\evil.com",
+    "//evil.com",
+    "///evil.com",
+    "https://evil.com/",
+    "http:/evil.com",
+    "javascript:alert(1)",
+    "evil.com",
+    "/\tevil.com",
+    "/\n/evil.com",
+    "/x\r\nSet-Cookie: a=b",
+    "/\x00evil",
+    "/\x7fevil",
+    "/projects/\u3000",
+    "/\uff0f\uff0fevil.com",
+    " /projects/1",
+    "",
+]
+
+
+@pytest.mark.parametrize("target", REFUSED_NEXT)
+def test_a_login_never_redirects_off_site(client, owner, target):
+    page = client.get("/user/login", params={"next": target})
+    assert page.status_code == 200 and 'name="next" value="/projects"' in page.text
+    r = client.post(
+        "/user/login",
+        data={"email": owner.email, "password": owner.password, "next": target},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/projects"
+    wrong = client.post("/user/login", data={"email": owner.email, "password": "nope", "next": target})
+    assert wrong.status_code == 400 and 'name="next" value="/projects"' in wrong.text
+
+
+@pytest.mark.parametrize("target", ["/projects/3/label", "/projects/3/tasks/9?tab=2#x", "/%5Cevil.com"])
+def test_a_login_follows_a_same_origin_path(client, owner, target):
+    r = client.post(
+        "/user/login",
+        data={"email": owner.email, "password": owner.password, "next": target},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == target

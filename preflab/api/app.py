@@ -10,7 +10,7 @@ from .. import web
 from ..config import Settings
 from ..store.db import Store
 from . import docs, errors
-from .bodies import FormBodies
+from .bodies import BodyLimit, FormBodies
 from .jsonresponse import JSONResponse
 from .routes import (
     annotations,
@@ -79,5 +79,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(module.router)
     web.install(app)
     app.add_middleware(FormBodies)
+    app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(StripTrailingSlash)
     return app

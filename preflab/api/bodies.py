@@ -9,6 +9,11 @@ models turn ``"true"``/``"1"`` and numbers into their types, and JSON-valued fie
 into objects (see ``schemas._In``).
 
 Routes that read uploads themselves (imports) get their bodies untouched.
+
+``BodyLimit`` holds every request body, on every route but imports (which have their own, larger
+``max_upload_mb``), to ``Settings.max_body_mb``: a declared ``Content-Length`` over it is
+answered 413 before any byte is read, and a body without one (chunked) is counted as it is read
+and refused once it passes the limit, so no parser ever sees more.
 """
 
 from __future__ import annotations
@@ -18,12 +23,58 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
-MAX_FORM_BYTES = 16 * 1024 * 1024
+from ..config import Settings
+
+MIB = 1024 * 1024
 _UPLOAD_ROUTES = re.compile(r"^/api/projects/\d+/(import|reimport)/?$")
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyTooLarge(HTTPException):
+    """Raised by the receive channel of a request whose body passed the limit; the routes'
+    error handler answers it (413), or ``BodyLimit`` does when it is raised outside a route."""
+
+    def __init__(self, limit_mb: int):
+        super().__init__(413, f"the request body is larger than the limit of {limit_mb} MiB")
+
+
+class BodyLimit:
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or _UPLOAD_ROUTES.match(scope["path"]):
+            return await self.app(scope, receive, send)
+        limit_mb = self.settings.max_body_mb
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit_mb * MIB:
+            return await _refuse(send, BodyTooLarge(limit_mb))
+        size, started = 0, False
+
+        async def counted():
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit_mb * MIB:
+                raise BodyTooLarge(limit_mb)
+            return message
+
+        async def tracked(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await _refuse(send, exc)
 
 
 class FormBodies:
@@ -43,8 +94,6 @@ class FormBodies:
         if content_type.startswith("application/json"):
             return await self.app(scope, receive, send)
         body = await _read(receive)
-        if body is None:
-            return await _too_large(send)
         if content_type.startswith("application/x-www-form-urlencoded"):
             fields = _collect(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         elif content_type.startswith("multipart/form-data"):
@@ -66,17 +115,13 @@ class FormBodies:
         await self.app(scope, _replay(payload, receive), send)
 
 
-async def _read(receive) -> bytes | None:
-    chunks, size = [], 0
+async def _read(receive) -> bytes:
+    chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return None
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             break
     return b"".join(chunks)
@@ -126,12 +171,12 @@ async def _multipart(scope, body: bytes) -> dict:
     return _collect(pairs)
 
 
-async def _too_large(send) -> None:
-    detail = orjson.dumps({"status_code": 413, "detail": f"a form body is limited to {MAX_FORM_BYTES} bytes"})
+async def _refuse(send, exc: BodyTooLarge) -> None:
+    detail = orjson.dumps({"status_code": exc.status_code, "detail": exc.detail})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": exc.status_code,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(detail)).encode()),

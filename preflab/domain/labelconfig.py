@@ -8,8 +8,10 @@ are refused before any tag is looked at.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from xml.etree.ElementTree import Element
 
 import orjson
@@ -147,14 +149,56 @@ class LabelConfig:
         return None
 
 
-@lru_cache(maxsize=128)
+class ParseCache:
+    """The configs parsed last, bounded both in number and in the total size of their text (a
+    parsed config costs memory in proportion to its text), so that no sequence of posted configs
+    can make it grow past ``max_chars``; the least recently used leave first."""
+
+    def __init__(self, max_entries: int, max_chars: int):
+        self.max_entries, self.max_chars = max_entries, max_chars
+        self.chars = 0  # the total length of the cached configs' text
+        self._entries: OrderedDict[str, LabelConfig] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, xml: str) -> LabelConfig | None:
+        with self._lock:
+            config = self._entries.get(xml)
+            if config is not None:
+                self._entries.move_to_end(xml)
+            return config
+
+    def put(self, xml: str, config: LabelConfig) -> None:
+        with self._lock:
+            if xml in self._entries:
+                return
+            self._entries[xml] = config
+            self.chars += len(xml)
+            while len(self._entries) > self.max_entries or self.chars > self.max_chars:
+                evicted, _ = self._entries.popitem(last=False)
+                self.chars -= len(evicted)
+
+
+#: Every project response, import and export reads its project's config, and a config is only
+#: ever replaced, never changed in place. Four of the largest configs allowed fill it.
+PARSE_CACHE = ParseCache(max_entries=128, max_chars=4 * MAX_CONFIG_CHARS)
+
+
 def parse(xml: str) -> LabelConfig:
     """Parse and validate a labeling config the way Label Studio does; raise LabelConfigError.
-
-    Cached: every project response, import and export reads its project's config, and a config
-    is only ever replaced, never changed in place."""
+    Cached in ``PARSE_CACHE``."""
     if not isinstance(xml, str) or not xml.strip():
         raise LabelConfigError("label_config is empty")
+    config = PARSE_CACHE.get(xml)
+    if config is None:
+        config = _parse(xml)
+        PARSE_CACHE.put(xml, config)
+    return config
+
+
+def _parse(xml: str) -> LabelConfig:
     if len(xml) > MAX_CONFIG_CHARS:
         raise LabelConfigError(
             f"label_config is too large: {len(xml)} characters (at most {MAX_CONFIG_CHARS})"

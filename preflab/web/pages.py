@@ -3,6 +3,7 @@ the browser session (cookie + CSRF header), so every permission check is the API
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -23,11 +24,20 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes .html
 
 
+#: Where a login goes when its ``next`` is missing or refused.
+DEFAULT_NEXT = "/projects"
+#: A same-origin path: a single leading slash, then printable ASCII only (no backslash, which
+#: browsers read as a slash; no space, control or non-ASCII character that a browser may drop or
+#: fold). With no scheme and no ``//``, no browser can read it as another site, however the
+#: framework encodes ``Location``.
+_LOCAL_PATH = re.compile(r"/(?!/)[\x21-\x5b\x5d-\x7e]*")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return "/projects"
-    return target
+    """``target`` if it is a same-origin path, else the default page."""
+    if target and _LOCAL_PATH.fullmatch(target):
+        return target
+    return DEFAULT_NEXT
 
 
 def _same_origin(request: Request) -> bool:
@@ -88,7 +98,7 @@ async def login(
     store: StoreDep,
     email: str = Form(""),
     password: str = Form(""),
-    next: str = Form("/projects"),
+    next: str = Form(DEFAULT_NEXT),
 ):
     if not _same_origin(request):
         raise HTTPException(403, "Cross-site login refused.")
@@ -107,7 +117,7 @@ async def login(
             if not ok:
                 login_store.record_failure(conn, email, address)
                 return None, None
-            login_store.clear_account(conn, email)
+            login_store.clear_pair(conn, email, address)
             return session_store.create(conn, user["id"]), None
 
     created, wait = await run_in_threadpool(check)
