@@ -15,14 +15,15 @@ on their own.
 
 from .config import Settings
 from .domain.preferences import Options
+from .exports import ExportFailed, write_hf_dataset
 from .exports import stream as export
-from .exports import write_hf_dataset
 from .imports import ImportFailed, Source, import_tasks
 from .instance import create_project, first_start, open_store
 from .stats import project_stats
 
 __version__ = "0.1.0"
 __all__ = [
+    "ExportFailed",
     "ImportFailed",
     "Options",
     "Settings",

@@ -18,8 +18,7 @@ from .domain.preferences import (
     Options,
     PreferenceConfigError,
     Spec,
-    comparisons,
-    decide,
+    judge,
     prompt_of,
     spec,
 )
@@ -66,33 +65,34 @@ def plan(conn, project_id: int, options: Options, *, comparing: bool = True) -> 
 
 def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Iterator[list[JudgedTask]]:
     """Pages of annotated tasks with their comparisons judged."""
-    has_strength = plan.spec is not None and plan.spec.strength is not None
     for page in vote_store.annotated_tasks(conn, plan.project_id, ids=ids):
-        out = []
-        for task in page:
-            data = orjson.loads(task.data)
-            annotations = [_annotation(row) for row in task.annotations]
-            if plan.spec is None or not isinstance(data, dict):
-                out.append(JudgedTask(task.id, data, annotations, None, []))
-                continue
-            found = comparisons(plan.spec, task.id, data, annotations, randomized=plan.randomized)
-            judged = [(c, decide(c.votes, plan.options, strength=has_strength)) for c in found]
-            out.append(JudgedTask(task.id, data, annotations, prompt_of(plan.spec, data), judged))
-        yield out
+        yield [
+            judged_task(plan, t.id, orjson.loads(t.data), [row._mapping for row in t.annotations])
+            for t in page
+        ]
+
+
+def judged_task(plan: Plan, task_id: int, data, rows: Iterable) -> JudgedTask:
+    """One task judged, from its data and its stored annotations (mappings of their columns)."""
+    annotations = [_annotation(row) for row in rows]
+    if plan.spec is None or not isinstance(data, dict):
+        return JudgedTask(task_id, data, annotations, None, [])
+    judged = judge(plan.spec, task_id, data, annotations, plan.options, randomized=plan.randomized)
+    return JudgedTask(task_id, data, annotations, prompt_of(plan.spec, data), judged)
 
 
 def _annotation(row) -> AnnotationIn:
-    result = orjson.loads(row.result)
+    result = orjson.loads(row["result"])
     return AnnotationIn(
-        row.id,
-        row.completed_by,
+        row["id"],
+        row["completed_by"],
         result if result.__class__ is list else [],
-        bool(row.was_cancelled),
-        bool(row.ground_truth),
-        row.lead_time,
-        _order(row.shown_order),
-        row.created_at,
-        row.updated_at,
+        bool(row["was_cancelled"]),
+        bool(row["ground_truth"]),
+        row["lead_time"],
+        _order(row["shown_order"]),
+        row["created_at"],
+        row["updated_at"],
     )
 
 

@@ -414,7 +414,7 @@ def export_command(
 ):
     """Export a project: its tasks and annotations in Label Studio's formats, or its aggregated
     preferences for training (pairs, KTO rows, Parquet, a Hugging Face dataset folder)."""
-    from .exports import ExportFailed, check_format, stream, write_hf_dataset
+    from .exports import ExportFailed, stream, write_hf_dataset
 
     store = _store(data_dir)
     _project_exists(store, project_id)
@@ -431,7 +431,7 @@ def export_command(
         chunks = stream(
             store,
             project_id,
-            check_format(fmt),
+            fmt,
             all_tasks=all_tasks,
             options=options,
             neutralize=neutralize_formulas,

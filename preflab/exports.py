@@ -61,10 +61,12 @@ def stream(
     options: Options | None = None,
     neutralize: bool = False,
 ) -> Iterator[bytes]:
-    """The export as chunks of bytes. Call ``check_format`` first. Preference formats check the
-    config and options here (ExportFailed) and then stream lazily; ``all_tasks`` does not apply
-    to them (only annotated tasks give pairs). ``neutralize`` makes CSV/TSV cells that a
+    """The export as chunks of bytes. ``fmt`` is any spelling ``check_format`` takes (ExportFailed
+    here when unknown). Preference formats check the config and options here (ExportFailed) and
+    then stream lazily; ``all_tasks`` does not apply to them (only annotated tasks give pairs).
+    ``ids`` selects tasks (an empty list: none). ``neutralize`` makes CSV/TSV cells that a
     spreadsheet would run as formulas open as text (Label Studio's byte-exact output without it)."""
+    fmt = check_format(fmt)
     if fmt in pf.FORMATS:
         return _preferences(store, prepare(store, project_id, options or Options()), fmt, ids)
     return _labelstudio(store, project_id, fmt, all_tasks, ids, neutralize)
@@ -84,7 +86,7 @@ def _labelstudio(
     with store.read(snapshot=True) as conn:
         batches = dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
         if fmt == "JSON":
-            yield from ls.write_json([ls.task_json_bytes(*item) for item in batch] for batch in batches)
+            yield from _json(batches)
             return
         project = project_store.get(conn, project_id)
         config = labelconfig.parse(project["label_config"])
@@ -95,6 +97,10 @@ def _labelstudio(
             data_keys, present = dump.columns(conn, project_id, all_tasks=all_tasks, ids=ids)
             columns = csv_columns(data_keys, present & config.controls.keys(), config, shown_order=ordered)
         yield from _write_rows(fmt, (_rows(batch, config, ordered) for batch in batches), columns, neutralize)
+
+
+def _json(batches: Iterable[dump.Batch]) -> Iterator[bytes]:
+    return ls.write_json([ls.task_json_bytes(*item) for item in batch] for batch in batches)
 
 
 # ---------------------------------------------------------------- training formats
@@ -228,15 +234,21 @@ def write_snapshot(
     """Keep the JSON export (tasks with any annotation, or ``all_tasks``; only ``ids``, a list or
     a select, when given) as snapshot ``export_id``'s bytes, in the database; returns (tasks, md5)."""
     digest = hashlib.md5(usedforsecurity=False)
+    count = 0
 
-    def hashed():
-        for chunk in stream(store, project_id, "JSON", all_tasks=all_tasks, ids=ids):
-            digest.update(chunk)
-            yield chunk
+    def counted(batches: Iterable[dump.Batch]) -> Iterator[dump.Batch]:
+        nonlocal count
+        for batch in batches:
+            count += len(batch)
+            yield batch
 
-    snapshots.store_bytes(store, export_id, hashed())
-    with snapshots.open_bytes(store, export_id) as f:
-        count = sum(1 for _ in ijson.items(f, "item.id"))
+    def chunks() -> Iterator[bytes]:
+        with store.read(snapshot=True) as conn:
+            for chunk in _json(counted(dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids))):
+                digest.update(chunk)
+                yield chunk
+
+    snapshots.store_bytes(store, export_id, chunks())
     return count, digest.hexdigest()
 
 

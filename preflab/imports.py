@@ -20,7 +20,8 @@ import orjson
 from sqlalchemy import Connection, insert, select
 
 from .domain import labelconfig
-from .domain.agreement import agreement
+from .domain.agreement import counters, verdict_spec
+from .domain.preferences import AnnotationIn
 from .domain.tasks import NewTask, TaskError, normalize
 from .formats.readers import FormatError, read_items
 from .store import annotations as annotation_store
@@ -81,7 +82,7 @@ class ImportResult:
     task_ids: list[int] = field(default_factory=list)
     # how imported annotations were credited (preflab's addition to Label Studio's answer)
     annotation_authors: dict[str, int] = field(
-        default_factory=lambda: {"matched_by_email": 0, "credited_to_importer": 0}
+        default_factory=lambda: {"matched_by_email": 0, "unattributed": 0}
     )
 
     def as_response(self) -> dict:
@@ -183,14 +184,17 @@ class _Writer:
         self.conn, self.project, self.user_id, self.result = conn, project, user_id, result
         self.inner_id = task_store.next_inner_id(conn, project["id"])
         self.emails: dict[str, int | None] = {}
+        self.spec = verdict_spec(labelconfig.parse(project["label_config"]))
 
     def write(self, batch: list[NewTask], upload_id: int | None) -> None:
         stamp = now()
         project_id, maximum = self.project["id"], self.project["maximum_annotations"]
         rows = []
+        authors: list[list[int | None]] = []  # each task's annotations' labelers
         columns = self.result.data_columns
         for task in batch:
             columns.update(task.data)
+            authors.append([self._user(a.completed_by) for a in task.annotations])
             if not (task.annotations or task.predictions or task.meta):  # the common case: data only
                 data = orjson.dumps(task.data).decode()
                 rows.append(
@@ -212,14 +216,22 @@ class _Writer:
                 )
                 self.inner_id += 1
                 continue
-            done = [a for a in task.annotations if not a.was_cancelled]
             needed = (
                 maximum
                 if task_store.in_cohort(self.inner_id, self.project["overlap_cohort_percentage"])
                 else 1
             )
-            labeled = len(done) >= needed
-            completed = max((a.created_at or stamp for a in done), default=None) if labeled else None
+            answers = [
+                AnnotationIn(
+                    id=n,
+                    labeler=labeler,
+                    result=a.result,
+                    cancelled=a.was_cancelled,
+                    updated_at=a.updated_at or a.created_at or stamp,
+                )
+                for n, (a, labeler) in enumerate(zip(task.annotations, authors[-1], strict=True))
+            ]
+            counted = counters(answers, needed, self.spec)
             rows.append(
                 (
                     project_id,
@@ -227,12 +239,12 @@ class _Writer:
                     orjson.dumps(task.data).decode(),
                     orjson.dumps(task.meta).decode(),
                     upload_id,
-                    len(done),
-                    len(task.annotations) - len(done),
+                    counted.total_annotations,
+                    counted.cancelled_annotations,
                     len(task.predictions),
-                    labeled,
-                    agreement([a.result for a in done]),
-                    completed,
+                    counted.is_labeled,
+                    counted.agreement,
+                    counted.completed_at,
                     stamp,
                     stamp,
                 )
@@ -242,9 +254,8 @@ class _Writer:
         self.result.task_ids.extend(ids)
         self.result.task_count += len(ids)
         annotation_rows, prediction_rows = [], []
-        for task_id, task in zip(ids, batch, strict=True):
-            for a in task.annotations:
-                user = self._user(a.completed_by)
+        for task_id, task, labelers in zip(ids, batch, authors, strict=True):
+            for a, user in zip(task.annotations, labelers, strict=True):
                 annotation_rows.append(
                     {
                         "task_id": task_id,
@@ -280,10 +291,12 @@ class _Writer:
         self.result.annotation_count += len(annotation_rows)
         self.result.prediction_count += len(prediction_rows)
 
-    def _user(self, completed_by: int | str | None) -> int:
+    def _user(self, completed_by: int | str | None) -> int | None:
         """Imported annotations keep their author when the export named them by email (an
         expanded ``completed_by``) and that user exists here; a bare numeric id names a user of
-        another instance, so those, like unknown emails, are credited to the importer."""
+        another instance, so those, like unknown emails, are kept with no author: each counts as one
+        labeler of its task (crediting them all to the importer would merge several people's votes
+        into one)."""
         found = None
         if isinstance(completed_by, str):
             if completed_by not in self.emails:
@@ -292,7 +305,7 @@ class _Writer:
             found = self.emails[completed_by]
         credit = self.result.annotation_authors
         if found is None:
-            credit["credited_to_importer"] += 1
-            return self.user_id
+            credit["unattributed"] += 1
+            return None
         credit["matched_by_email"] += 1
         return found

@@ -41,11 +41,11 @@ def test_form_urlencoded_project_with_typed_values(api):
 def test_multipart_with_the_config_as_a_file_part(api):
     r = api.post(
         "/api/projects",
-        data={"title": "Multipart", "is_published": "true"},
+        data={"title": "Multipart", "show_instruction": "true"},
         files={"label_config": ("config.xml", PAIRWISE.encode(), "application/xml")},
     )
     assert r.status_code == 201, r.text
-    assert r.json()["label_config"] == PAIRWISE and r.json()["is_published"] is True
+    assert r.json()["label_config"] == PAIRWISE and r.json()["show_instruction"] is True
 
 
 def test_json_valued_fields_arrive_as_text_in_forms(api, project):

@@ -76,6 +76,16 @@ def wait_until(page, expression, timeout=10.0):
         time.sleep(0.02)
 
 
+def wait_for(page, condition, what, timeout=10.0):
+    """Poll a condition on this side (events the page reported, say), letting Playwright deliver
+    the page's events in between."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(20)
+
+
 def wait_for_task(page, previous=None):
     wait_until(page, f"(document.getElementById('stage').dataset.task || '{previous}') !== '{previous}'")
     return int(page.get_attribute("#stage", "data-task"))
@@ -453,9 +463,7 @@ def test_a_draft_follows_the_labeler_to_another_machine(browser, page, live_serv
     page.goto(f"{live_server.url}/projects/{project}/label")
     wait_for_task(page)
     page.keyboard.press("2")
-    deadline = time.monotonic() + 10
-    while not api.get(f"/api/tasks/{tid}").json()["drafts"] and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(page, f"fetch('/api/tasks/{tid}').then(r => r.json()).then(t => t.drafts.length > 0)")
     assert [d["result"][0]["value"]["selected"] for d in api.get(f"/api/tasks/{tid}").json()["drafts"]] == [
         "right"
     ]
@@ -471,8 +479,6 @@ def test_a_draft_follows_the_labeler_to_another_machine(browser, page, live_serv
     )
     assert selected == ["answer2"]
     second.keyboard.press("Enter")
-    deadline = time.monotonic() + 10
-    while api.get(f"/api/tasks/{tid}").json()["drafts"] and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(second, "document.getElementById('sync').textContent === 'All saved'")
     assert api.get(f"/api/tasks/{tid}").json()["drafts"] == []  # the submit took the draft
     other.close()

@@ -6,7 +6,7 @@ Screenshots at 1366x768 land in test-artifacts/."""
 import pytest
 
 from tests import test_browser as base
-from tests.conftest import SEED_CONFIG, pick
+from tests.conftest import SEED_CONFIG, make_user, pick
 from tests.test_browser import wait_until
 from tests.test_browser_layout import shot
 
@@ -29,6 +29,11 @@ def side_by_side(root):
         f"(() => {{ const a = [...({root})?.querySelectorAll('.pf-answer') || []].map(x => x.getBoundingClientRect());"
         " return a.length === 2 && Math.abs(a[0].top - a[1].top) < 2 && a[1].left > a[0].right; })()"
     )
+
+
+@pytest.fixture
+def labelers_of(store):
+    return lambda n: [make_user(store, f"voter{i}@example.com", "annotator") for i in range(n)]
 
 
 def test_the_settings_preview_draws_the_labeling_screen(page, live_server, api):
@@ -118,7 +123,7 @@ def test_the_data_table_shows_outcomes_and_the_export_says_what_it_made(
     page.goto(f"{live_server.url}/projects/{project}")
     page.wait_for_selector("#tasks tbody tr")
     cells = page.eval_on_selector_all("#tasks tbody td.outcome", "tds => tds.map(t => t.textContent)")
-    assert cells == ["answer1 wins (answer1 2 · answer2 1)", "split (answer2 1 · answer1 1)", "\u2013"]
+    assert cells == ["answer1 wins (answer1 2 · answer2 1)", "split (answer1 1 · answer2 1)", "\u2013"]
     shot(page, "data-table-outcomes")
 
     page.goto(f"{live_server.url}/projects/{project}/export")
@@ -134,4 +139,67 @@ def test_the_data_table_shows_outcomes_and_the_export_says_what_it_made(
         page, "document.getElementById('export-result').textContent.startsWith('Exported JSON: 2 tasks')"
     )
     shot(page, "export-confirmed")
+    assert page.errors == []
+
+
+def test_the_data_table_shows_the_servers_outcome(page, live_server, api, labelers_of):
+    """Tie and both-bad options worded as the server reads them, and a Ranker task: the table
+    shows the outcome the API gives (the training export's rules), not rules of its own."""
+    from tests.test_api_outcomes import CONFIG, verdict
+
+    pid = api.post("/api/projects", json={"title": "words", "label_config": CONFIG}).json()["id"]
+    rows = [{"prompt": f"p{i}", "answer1": f"a{i}", "answer2": f"b{i}"} for i in range(2)]
+    ids = api.post(f"/api/projects/{pid}/import", json=rows).json()["task_ids"]
+    voters = labelers_of(3)
+    plan = {
+        ids[0]: [verdict("No preference"), verdict("No preference"), pick("right")],
+        ids[1]: [verdict("Neither is good"), verdict("Neither is good")],
+    }
+    for tid, results in plan.items():
+        for voter, result in zip(voters, results, strict=False):
+            body = {"result": result, "completed_by": voter.id}
+            assert api.post(f"/api/tasks/{tid}/annotations", json=body).status_code == 201
+    page.goto(f"{live_server.url}/projects/{pid}")
+    page.wait_for_selector("#tasks tbody tr")
+    cells = page.eval_on_selector_all("#tasks tbody td.outcome", "tds => tds.map(t => t.textContent)")
+    assert cells == ["tie (tie 2 · answer2 1)", "both bad (both bad 2)"]
+    outcomes = [t["outcomes"][0]["outcome"] for t in api.get(f"/api/tasks?project={pid}").json()["tasks"]]
+    assert (
+        page.eval_on_selector_all("#tasks tbody td.outcome", "tds => tds.map(t => t.dataset.outcome)")
+        == outcomes
+    )
+
+    from preflab import gallery
+
+    ranker = api.post(
+        "/api/projects", json={"title": "rank", "label_config": gallery.template("llm-ranker").config}
+    ).json()["id"]
+    items = [{"id": "a", "body": "x"}, {"id": "b", "body": "y"}, {"id": "c", "body": "z"}]
+    [tid] = api.post(f"/api/projects/{ranker}/import", json=[{"prompt": "p", "items": items}]).json()[
+        "task_ids"
+    ]
+    for voter, order in zip(voters, (["c", "a", "b"], ["c", "b", "a"]), strict=False):
+        result = [
+            {
+                "from_name": "rank",
+                "to_name": "answers",
+                "type": "ranker",
+                "value": {"ranker": {"rank": order}},
+            }
+        ]
+        assert (
+            api.post(
+                f"/api/tasks/{tid}/annotations", json={"result": result, "completed_by": voter.id}
+            ).status_code
+            == 201
+        )
+    page.goto(f"{live_server.url}/projects/{ranker}")
+    page.wait_for_selector("#tasks tbody tr")
+    lines = page.eval_on_selector_all("#tasks tbody td.outcome > div", "ds => ds.map(d => d.textContent)")
+    assert lines == [
+        "a vs b: split (a 1 · b 1)",
+        "a vs c: c wins (c 2)",
+        "b vs c: c wins (c 2)",
+    ]
+    shot(page, "data-table-ranker-outcomes")
     assert page.errors == []

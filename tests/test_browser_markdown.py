@@ -16,20 +16,18 @@ browser, page = base.browser, base.page  # the fixtures
 pytestmark = pytest.mark.browser
 
 
-def markdown_on(page, api, project):
-    """Turn the project's ``render_markdown`` on; while the server has no such field yet, the
-    page is told it is on (its project request answered with the field added)."""
-    answer = api.patch(f"/api/projects/{project}", json={"render_markdown": True}).json()
-    if answer.get("render_markdown") is True:
-        return
+def markdown_on(api, project):
+    """Turn the project's ``render_markdown`` on, on the server: the page reads it from there."""
+    r = api.patch(f"/api/projects/{project}", json={"render_markdown": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["render_markdown"] is True
 
-    def add_field(route):
-        response = route.fetch()
-        body = response.json()
-        body["render_markdown"] = True
-        route.fulfill(response=response, json=body)
 
-    page.route(f"**/api/projects/{project}", add_field)
+# the next task has been fetched in advance: this tab says it holds a task besides the one shown
+PREFETCHED = (
+    "Object.keys(localStorage).filter(k => k.startsWith('preflab:tab:')).some(k => JSON.parse("
+    "localStorage.getItem(k)).tasks.some(t => String(t) !== document.getElementById('stage').dataset.task))"
+)
 
 
 def count(page, selector):
@@ -49,7 +47,7 @@ def test_markdown_answers_are_drawn_with_highlighted_code(page, live_server, api
         for i in range(6)
     ]
     ids = api.post(f"/api/projects/{pid}/import", json=rows).json()["task_ids"]
-    markdown_on(page, api, pid)
+    markdown_on(api, pid)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/projects/{pid}/label")
     assert wait_for_task(page) == ids[0]
@@ -79,7 +77,7 @@ def test_markdown_answers_are_drawn_with_highlighted_code(page, live_server, api
     task = ids[0]
     for _ in range(5):
         wait_until(page, "document.getElementById('sync').textContent === 'All saved'")
-        page.wait_for_timeout(150)  # the next task is prefetched
+        wait_until(page, PREFETCHED)
         page.keyboard.press("1")
         page.keyboard.press("Enter")
         task = wait_for_task(page, task)
@@ -106,7 +104,7 @@ def test_hostile_markdown_runs_nothing_and_fetches_nothing(page, live_server, ap
     api.post(
         f"/api/projects/{project}/import", json=[{"prompt": hostile, "answer1": hostile, "answer2": "fine"}]
     )
-    markdown_on(page, api, project)
+    markdown_on(api, project)
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -122,12 +120,14 @@ def test_hostile_markdown_runs_nothing_and_fetches_nothing(page, live_server, ap
     text = stage_text(page)
     assert "<script>window.pwned = 1</script>" in text  # raw HTML shows as text
     assert "[image: remote]" in text
-    # clicking the links runs nothing (and a link is not a pick)
-    page.evaluate(
-        f"[...{ROOT}.querySelectorAll('a')].filter(a => a.textContent === 'click me').forEach(a => a.click())"
+    # clicking the links runs nothing (and a link is not a pick): the javascript: link lost its
+    # address, so a click can go nowhere, and no handler ran
+    clicked = page.evaluate(
+        f"[...{ROOT}.querySelectorAll('a')].filter(a => a.textContent === 'click me').map(a => (a.click(), a.getAttribute('href')))"
     )
-    page.wait_for_timeout(200)
+    assert clicked == [None, None]  # in the prompt and in the answer
     assert page.evaluate("window.pwned") is None
+    assert page.inner_text("#pick-state") == "No answer picked: press 1 or 2"
     assert not [u for u in requests if not u.startswith(live_server.url)]
     assert page.errors == []
     shot(page, "labeling-markdown-hostile")

@@ -18,7 +18,7 @@ import pytest
 
 from preflab.gallery import template
 from tests import test_browser as base
-from tests.test_browser import stage_text, wait_for_task, wait_saved, wait_until
+from tests.test_browser import stage_text, wait_for, wait_for_task, wait_saved, wait_until
 from tests.test_browser_layout import ROOT, answer_boxes, assert_fits, shot
 
 browser, page = base.browser, base.page  # the fixtures
@@ -418,10 +418,12 @@ def test_hostile_hypertext_runs_nothing_and_fetches_nothing(page, live_server, a
     )
     assert ["https://example.org/", "_blank", "noopener noreferrer nofollow"] in links
     assert "[image: tracker]" in stage_text(page)
-    page.evaluate(
-        f"[...{ROOT}.querySelectorAll('.pf-html a, .pf-html div')].forEach(a => a.textContent.includes('click') && a.click())"
+    # a click runs nothing: the elements clicked kept neither a handler nor a javascript: address
+    clicked = page.evaluate(
+        f"""[...{ROOT}.querySelectorAll('.pf-html a, .pf-html div')].filter(a => a.textContent.includes('click'))
+            .map(a => (a.click(), [a.getAttribute('href'), a.getAttribute('onclick')]))"""
     )
-    page.wait_for_timeout(300)
+    assert clicked and all(href is None and handler is None for href, handler in clicked), clicked
     assert page.evaluate("window.pwned") is None
     assert unlisted.requests == []
     assert not outside_requests(requests, live_server)
@@ -464,8 +466,12 @@ def test_a_media_host_not_in_the_list_is_never_loaded(page, live_server, api, li
         f"""(() => {{ const img = document.createElement('img'); img.src = '{unlisted.url}/tracker.png?forced';
             {ROOT}.append(img); const a = new Audio('{unlisted.url}/tracker.png?audio'); a.load(); }})()"""
     )
-    wait_until(page, "true")
-    page.wait_for_timeout(500)
+
+    # the browser reports both refusals: the requests were stopped before they were sent
+    def refused():
+        return all(any(f"tracker.png?{tag}" in v for v in violations) for tag in ("forced", "audio"))
+
+    wait_for(page, refused, "the CSP refusals of both requests")
     assert unlisted.requests == []
     assert set(listed.requests) == {"/remote.png"}
     assert len(violations) >= 2 and all(unlisted.host in v for v in violations)

@@ -33,6 +33,10 @@ def test_a_full_disk_acknowledges_nothing_and_recovers(small_disk, settings, tmp
     store.migrate()
     with store.write() as conn:
         _, token = user_store.create(conn, "disk@example.com", role="owner")
+        # each submit is another labeler's (each labeler counts once per task)
+        labelers = iter(
+            [user_store.create(conn, f"l{i}@example.com", role="annotator")[0]["id"] for i in range(30)]
+        )
     store.close()
     server = ServerProcess(settings, tmp_path)
     server.start()
@@ -43,7 +47,8 @@ def test_a_full_disk_acknowledges_nothing_and_recovers(small_disk, settings, tmp
         [task] = http.post(f"/api/projects/{project}/import", json=seed_tasks(1)).json()["task_ids"]
 
         def submit(key):
-            return http.post(f"/api/tasks/{task}/annotations", json={"result": pick(), "unique_id": key})
+            body = {"result": pick(), "unique_id": key, "completed_by": next(labelers)}
+            return http.post(f"/api/tasks/{task}/annotations", json=body)
 
         saved = [key for key in (str(uuid.uuid4()) for _ in range(3)) if submit(key).status_code == 201]
         assert len(saved) == 3

@@ -156,6 +156,23 @@ def test_tsv_and_ids_selection(api, project, labeled):
     assert [t["id"] for t in r.json()] == [labeled[1]]
 
 
+@pytest.mark.parametrize(
+    ("fmt", "empty"), [("JSON", b"[]\n"), ("JSON_MIN", b"[]\n"), ("PREFERENCE_JSONL", b"")]
+)
+def test_an_empty_ids_selection_exports_no_task(api, project, labeled, fmt, empty):
+    assert export(api, project, fmt, download_all_tasks="true").content.strip() not in (b"", b"[]")
+    for query in ("ids=", "ids[]=", "ids=&ids[]="):
+        r = api.get(f"/api/projects/{project}/export?exportType={fmt}&download_all_tasks=true&{query}")
+        assert (r.status_code, r.content) == (200, empty), query
+
+
+def test_export_takes_the_cli_spellings_of_a_format(api, project, labeled):
+    expected = export(api, project, "PREFERENCE_JSONL").content
+    assert expected.strip()
+    for spelling in ("preference-jsonl", "preference_jsonl", "Preference-JSONL"):
+        assert export(api, project, spelling).content == expected
+
+
 def test_csv_renames_data_keys_that_clash_with_control_names(api):
     xml = '<View><Text name="text" value="$text"/><Choices name="label" toName="text"><Choice value="a"/></Choices></View>'
     pid = api.post("/api/projects", json={"title": "c", "label_config": xml}).json()["id"]

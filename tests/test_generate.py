@@ -456,6 +456,45 @@ def test_project_import_is_all_or_nothing(tmp_path, run, stub, store, owner):
     assert stub.requests == 2 + 2 + 2  # round 1: the 400 and its slot partner, one good prompt; rerun: 2
 
 
+@pytest.mark.parametrize("target", ["--project", "--template"])
+def test_a_run_killed_between_the_import_and_its_journal_imports_nothing_again(
+    tmp_path, run, stub, store, owner, monkeypatch, target
+):
+    from preflab.generate.journal import Journal as RealJournal
+    from preflab.store.schema import projects
+
+    record = RealJournal.record_import
+
+    def killed(journal, project_id, created, keys):
+        if keys:  # the import has committed: the process dies before the journal says so
+            raise RuntimeError("killed")
+        record(journal, project_id, created, keys)
+
+    def project_ids():
+        with store.read() as conn:
+            return [r.id for r in conn.execute(projects.select().order_by(projects.c.id))]
+
+    before = project_ids()
+    args = (
+        ["--project", _project(store, owner)] if target == "--project" else ["--template", "human-preference"]
+    )
+    src = write_txt(tmp_path / "p.txt", 3)
+    monkeypatch.setattr(RealJournal, "record_import", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        run(src, *args, "--model", "stub-a")
+    monkeypatch.setattr(RealJournal, "record_import", record)
+    [project_id] = [p for p in project_ids() if p not in before] if target == "--template" else [args[1]]
+    assert len(_tasks(store, project_id)) == 3
+    stub.reset_counts()
+    result = run(src, *args, "--model", "stub-a")
+    assert f"Nothing new to import into project {project_id}: all 3 rows are there" in result.output
+    assert len(_tasks(store, project_id)) == 3 and stub.requests == 0
+    assert len(project_ids()) == len(before) + 1
+    write_txt(src, 4)  # a new prompt still goes in, once
+    assert "Imported 1 tasks" in run(src, *args, "--model", "stub-a").output
+    assert len(_tasks(store, project_id)) == 4
+
+
 def test_template_creates_the_project_once(tmp_path, run, stub, store, owner):
     from preflab.store.schema import projects
 
@@ -483,6 +522,41 @@ def test_template_creates_the_project_once(tmp_path, run, stub, store, owner):
     bad.write_text(PAIRWISE.replace("<View>", '<View>\n  <Text name="context" value="$context"/>'))
     result = run(write_txt(tmp_path / "q.txt", 2), "--config", bad, "--model", "stub-a", ok=False)
     assert result.exit_code == 1 and titles() == ["Candidates", "Generated: p.txt"]
+
+
+def test_a_generated_ranker_project_keeps_each_answers_model_for_the_leaderboard(
+    tmp_path, run, stub, store, api
+):
+    from preflab.store.schema import projects
+
+    stub.models.append("stub-c")
+    src = write_txt(tmp_path / "p.txt", 4)
+    models = ["--model", "stub-a", "--model", "stub-b", "--model", "stub-c"]
+    run(src, "--template", "llm-ranker", "--title", "Ranked", *models, "-n", "3", "--seed", "1")
+    with store.read() as conn:
+        pid = conn.execute(projects.select().where(projects.c.title == "Ranked")).first().id
+    task_list = api.get("/api/tasks", params={"project": pid}).json()
+    task_list = task_list["tasks"] if isinstance(task_list, dict) else task_list
+    assert len(task_list) == 4
+    for task in task_list:
+        data = task["data"]
+        # the answer of stub-a first, then stub-b's, then stub-c's
+        ranking = sorted(data["items"], key=lambda i: data[i["id"].replace("answer", "model")])
+        result = [
+            {
+                "from_name": "rank",
+                "to_name": "answers",
+                "type": "ranker",
+                "value": {"ranker": {"rank": [i["id"] for i in ranking]}},
+            }
+        ]
+        assert api.post(f"/api/tasks/{task['id']}/annotations", json={"result": result}).status_code == 201
+    board = api.get(f"/api/projects/{pid}/stats").json()["leaderboard"]
+    assert [row["model"] for row in board] == ["stub-a", "stub-b", "stub-c"]
+    assert [(row["wins"], row["losses"]) for row in board] == [(8, 0), (4, 4), (0, 8)]
+    for task in task_list:
+        items, data = task["data"]["items"], task["data"]
+        assert [i["model"] for i in items] == [data["model1"], data["model2"], data["model3"]]
 
 
 def test_options_that_contradict_each_other_are_refused(tmp_path, run, stub):

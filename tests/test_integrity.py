@@ -10,6 +10,7 @@ import httpx
 import orjson
 from fastapi.testclient import TestClient
 
+from preflab import imports
 from preflab.api.app import create_app
 from preflab.store import tasks as task_store
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
@@ -132,10 +133,29 @@ def test_annotators_cannot_set_ground_truth(client, store, api, project):
     assert api.patch(f"/api/annotations/{aid}", json={"ground_truth": True}).json()["ground_truth"] is True
 
 
-def test_a_slow_upload_does_not_hold_up_other_labelers(live_server, owner, api, project):
+def test_a_slow_upload_holds_no_lock_while_it_arrives(live_server, owner, api, project, monkeypatch):
+    """Half an upload is in and the importer is reading it (it has parsed items and not finished
+    reading): another labeler's submit is written and committed meanwhile, and the import still
+    writes all of its tasks once the rest arrives. Were the lock taken before the body is read,
+    the submit would wait for the upload and end in 503."""
     [tid] = _import(api, project)
+    reading, staged = threading.Event(), threading.Event()
+    read_items, stage = imports.read_items, imports._stage
+
+    def spy_read(*args, **kwargs):
+        for item in read_items(*args, **kwargs):
+            reading.set()
+            yield item
+
+    def spy_stage(*args, **kwargs):
+        items = stage(*args, **kwargs)
+        staged.set()  # read and checked: the write transaction comes next
+        return items
+
+    monkeypatch.setattr(imports, "read_items", spy_read)
+    monkeypatch.setattr(imports, "_stage", spy_stage)
     boundary = "preflabboundary"
-    rows = orjson.dumps(seed_tasks(50))
+    rows = orjson.dumps(seed_tasks(5000))  # several of the reader's 64 KiB chunks in each half
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.json"\r\n'
@@ -151,20 +171,21 @@ def test_a_slow_upload_does_not_hold_up_other_labelers(live_server, owner, api, 
     ).encode()
     with socket.create_connection(("127.0.0.1", live_server.port), timeout=30) as upload:
         upload.sendall(head + body[: len(body) // 2])  # half now, the rest after the submit
-        time.sleep(0.5)  # the server is now reading the upload
-        started = time.monotonic()
+        assert reading.wait(30), "the importer never started reading the upload"
         with httpx.Client(base_url=live_server.url, headers=owner.headers, timeout=30) as http:
             submitted = http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
-        waited = time.monotonic() - started
-        time.sleep(0.5)
+            committed = http.get(f"/api/tasks/{tid}").json()["total_annotations"]
+        still_reading = not staged.is_set()
         upload.sendall(body[len(body) // 2 :])
         answer = upload.makefile("rb").read()
-    assert submitted.status_code == 201 and waited < 1.0
-    assert answer.startswith(b"HTTP/1.1 201")
-    assert api.get(f"/api/projects/{project}").json()["task_number"] == 51
+    assert submitted.status_code == 201, submitted.text
+    assert committed == 1  # another request sees it: written and committed...
+    assert still_reading  # ...while the upload was still arriving
+    assert answer.startswith(b"HTTP/1.1 201") and staged.is_set()
+    assert api.get(f"/api/projects/{project}").json()["task_number"] == 5001
 
 
-def test_imported_annotations_are_credited_by_email_or_to_the_importer(client, store, api, project):
+def test_imported_annotations_are_credited_by_email_or_to_no_one(client, store, api, project):
     labeler = make_user(store, "known@example.com", "annotator")
     task = {"data": seed_tasks(1)[0]}
     items = [
@@ -180,9 +201,9 @@ def test_imported_annotations_are_credited_by_email_or_to_the_importer(client, s
     ]
     r = api.post(f"/api/projects/{project}/import", json=items)
     assert r.status_code == 201, r.text
-    assert r.json()["annotation_authors"] == {"matched_by_email": 1, "credited_to_importer": 2}
+    assert r.json()["annotation_authors"] == {"matched_by_email": 1, "unattributed": 2}
     authors = [_rows(api, tid)[0]["completed_by"] for tid in r.json()["task_ids"]]
-    assert authors == [api.account.id, labeler.id, api.account.id]
+    assert authors == [None, labeler.id, None]
 
 
 def test_a_lock_wait_past_its_bound_answers_503_and_changes_nothing(settings, store, owner):

@@ -1,7 +1,9 @@
 """Media for the labeling page (issue 9): uploaded files at /data/upload/…, a local folder at
 /data/local-files/?d=… (Label Studio's LOCAL_FILES_* settings) with no way out of its root, only
-for signed-in users; the labeling page's Content-Security-Policy allows the project's media hosts
+for signed-in users who may see the project (tests/test_media_authz.py); the labeling page's Content-Security-Policy allows the project's media hosts
 and no others; the <Chat> object tag."""
+
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +12,7 @@ from preflab.api.app import create_app
 from preflab.config import Settings
 from preflab.domain import labelconfig
 from preflab.web.security import CSP, media_hosts, project_csp
+from tests.conftest import PAIRWISE, Api, seed_tasks
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f0"
@@ -31,12 +34,26 @@ def media_root(tmp_path):
     return root
 
 
+# Every path the tests below ask for: a task references each, so that what they check is the
+# path rule, not the per-project one.
+ASKED = ["images/cat.png", "clip.wav", "inner-link.png", "page.html", "../secret.txt", "escape.txt"]
+ASKED += ["images/../../secret.txt", "/etc/passwd", "//etc/passwd", "images", "", "missing.png"]
+ASKED += ["images/cat.png\x00.txt", "..", ".", "..\\secret.txt", "%2e%2e/secret.txt"]
+
+
 @pytest.fixture
 def media_client(settings, store, media_root, owner):
     settings = settings.model_copy(
         update={"local_files_serving_enabled": True, "local_files_document_root": media_root}
     )
     with TestClient(create_app(settings, store)) as client:
+        api = Api(client, owner)
+        project = api.post("/api/projects", json={"title": "media", "label_config": PAIRWISE}).json()["id"]
+        media = [f"/data/local-files/?{urlencode({'d': d})}" for d in ASKED]
+        assert api.post(
+            f"/api/projects/{project}/import", json=[{**seed_tasks(1)[0], "media": media}]
+        ).is_success
+        client.project = project
         yield client
 
 
@@ -95,14 +112,17 @@ def test_no_path_leaves_the_local_files_root(media_client, owner, d):
 
 def test_raw_dot_segments_do_not_leave_the_roots(media_client, owner, settings):
     upload = settings.data_dir / "upload"
-    upload.mkdir(parents=True)
-    (upload / "1").mkdir()
-    (upload / "1" / "a.png").write_bytes(PNG)
+    folder = upload / str(media_client.project)
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(PNG)
+    (upload / "private.txt").write_text("secret")
     (settings.data_dir / "private.txt").write_text("secret")
-    assert media_client.get("/data/upload/1/a.png", headers=owner.headers).content == PNG
+    pid = media_client.project
+    assert media_client.get(f"/data/upload/{pid}/a.png", headers=owner.headers).content == PNG
     for path in (
         "/data/upload/../private.txt",
-        "/data/upload/1/../../private.txt",
+        f"/data/upload/{pid}/../../private.txt",
+        f"/data/upload/{pid}/..%2Fprivate.txt",
         "/data/upload/%2e%2e/private.txt",
     ):
         r = media_client.get(path, headers=owner.headers)
@@ -143,23 +163,23 @@ def test_settings_read_label_studio_variable_names(monkeypatch, tmp_path):
     assert Settings().local_files_serving_enabled is False
 
 
-def test_uploaded_files_need_a_login_and_scripts_never_run(client, owner, settings):
-    upload = settings.data_dir / "upload" / "3"
+def test_uploaded_files_need_a_login_and_scripts_never_run(client, owner, settings, project):
+    upload = settings.data_dir / "upload" / str(project)
     upload.mkdir(parents=True)
     (upload / "photo.JPG").write_bytes(b"\xff\xd8\xff")
     (upload / "evil.html").write_text("<script>alert(1)</script>")
     (upload / "evil.js").write_text("alert(1)")
     (upload / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
-    assert client.get("/data/upload/3/photo.JPG").status_code == 401
-    r = client.get("/data/upload/3/photo.JPG", headers=owner.headers)
+    assert client.get(f"/data/upload/{project}/photo.JPG").status_code == 401
+    r = client.get(f"/data/upload/{project}/photo.JPG", headers=owner.headers)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     for name in ("evil.html", "evil.js", "evil.svg"):
-        r = client.get(f"/data/upload/3/{name}", headers=owner.headers)
+        r = client.get(f"/data/upload/{project}/{name}", headers=owner.headers)
         assert r.status_code == 200
         assert r.headers["content-type"] == "application/octet-stream", name
         assert r.headers["content-disposition"].startswith("attachment"), name
         assert "sandbox" in r.headers["content-security-policy"]
-    assert client.get("/data/upload/3/none.png", headers=owner.headers).status_code == 404
+    assert client.get(f"/data/upload/{project}/none.png", headers=owner.headers).status_code == 404
 
 
 def test_media_hosts_are_checked_before_they_reach_a_policy():

@@ -246,3 +246,29 @@ def test_parquet_without_pyarrow_says_how_to_install_it(api, voted, monkeypatch)
     pid, _ = voted
     r = api.get(f"/api/projects/{pid}/export?exportType=PREFERENCE_PARQUET")
     assert r.status_code == 400 and "pip install 'preflab[parquet]'" in r.json()["detail"]
+
+
+def test_hf_dataset_test_split_is_what_train_holds_out(run, api, tmp_path):
+    """One rule splits by prompt: with the defaults of both commands the export's test split holds
+    exactly the prompts ``preflab train`` keeps for evaluation, so none of them is trained on."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from preflab.train import TrainConfig, from_rows
+    from preflab.train.trainer import prepare
+
+    pid = api.post("/api/projects", json={"title": "split", "label_config": SEED_CONFIG}).json()["id"]
+    tasks = [{"prompt": f"prompt {i % 80}", "answer1": f"a{i}", "answer2": f"b{i}"} for i in range(160)]
+    for tid in api.post(f"/api/projects/{pid}/import", json=tasks).json()["task_ids"]:
+        api.post(f"/api/tasks/{tid}/annotations", json={"result": [pick("left")]})
+    folder = tmp_path / "ds"
+    run("export", pid, "--format", "hf-dataset", "-o", folder)
+    exported = {
+        split: set(pq.read_table(folder / "data" / f"{split}-00000-of-00001.parquet")["prompt"].to_pylist())
+        for split in ("train", "test")
+    }
+    assert exported["test"] and len(exported["train"]) + len(exported["test"]) == 80
+
+    rows = lines(export(api, pid, "PREFERENCE_JSONL"))  # what `preflab train project:ID` reads
+    prepared = prepare(from_rows(rows), TrainConfig(model="m", output_dir="o"), f"project:{pid}")
+    trained = {p.prompt for p in prepared.train}
+    assert not exported["test"] & trained
+    assert {p.prompt for p in prepared.eval} == exported["test"] and trained == exported["train"]

@@ -62,28 +62,35 @@ def test_concurrent_labelers_never_share_the_last_slot(api, project, live_server
 
     api.post(f"/api/projects/{project}/import", json=seed_tasks(10))
     accounts = [make_user(store, f"c{i}@example.com", "annotator") for i in range(8)]
-    got: dict[int, list[int]] = {}
+    got: dict[int, list[tuple[int, int]]] = {}  # labeler -> (task, submit status) of each task offered
+    last: dict[int, int] = {}  # labeler -> the status of the /next that ended their loop
+    errors: list[Exception] = []
     barrier = threading.Barrier(len(accounts))
 
     def work(account):
-        with httpx.Client(base_url=live_server.url, headers=account.headers) as http:
-            barrier.wait()
-            mine = []
-            while True:
-                r = http.get(f"/api/projects/{project}/next")
-                if r.status_code == 404:
-                    break
-                tid = r.json()["id"]
-                mine.append(tid)
-                assert http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code == 201
-            got[account.id] = mine
+        try:
+            with httpx.Client(base_url=live_server.url, headers=account.headers, timeout=30) as http:
+                barrier.wait(30)
+                mine = got[account.id] = []
+                while (offer := http.get(f"/api/projects/{project}/next")).status_code == 200:
+                    tid = offer.json()["id"]
+                    submit = http.post(f"/api/tasks/{tid}/annotations", json={"result": pick()})
+                    mine.append((tid, submit.status_code))
+                last[account.id] = offer.status_code
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(a,)) for a in accounts]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    everything = [tid for mine in got.values() for tid in mine]
+    assert not [t for t in threads if t.is_alive()], "a labeler was still working after 60 s"
+    assert errors == []
+    assert last == {a.id: 404 for a in accounts}  # everyone stopped at "no more tasks"
+    offered = [(tid, status) for mine in got.values() for tid, status in mine]
+    assert {status for _, status in offered} == {201}
+    everything = [tid for tid, _ in offered]
     assert len(everything) == 10 and len(set(everything)) == 10  # each task annotated exactly once
     tasks = api.get(f"/api/tasks?project={project}").json()["tasks"]
     assert all(t["total_annotations"] == 1 for t in tasks)

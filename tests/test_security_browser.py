@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, page, wait_until  # noqa: F401 (fixtures)
+from tests.test_browser import browser, page, wait_for, wait_for_task, wait_until  # noqa: F401 (fixtures)
+from tests.test_media import PNG
 
 pytestmark = pytest.mark.browser
 
@@ -132,8 +133,7 @@ def test_hostile_content_stays_inert_on_every_page(page, live_server, owner, mar
     assert dialogs == [] and page.errors == []
     # the detectors themselves work: an injected inline script is reported
     page.evaluate("document.body.append(Object.assign(document.createElement('script'), {text: '1'}))")
-    page.wait_for_timeout(200)
-    assert any(v.startswith("script-src") for v in violations)
+    wait_for(page, lambda: any(v.startswith("script-src") for v in violations), "the script-src report")
 
 
 def test_api_reference_works_under_the_csp(page, live_server):  # noqa: F811
@@ -153,3 +153,57 @@ def test_api_reference_works_under_the_csp(page, live_server):  # noqa: F811
     summaries = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/projects/{project_id}/next" in [s.replace("\u200b", "") for s in summaries]
     assert outside == [] and violations == [] and page.errors == []
+
+
+IMAGE_PAIR = """<View>
+  <Text name="prompt" value="$prompt"/>
+  <Pairwise name="comparison" toName="image1,image2"/>
+  <Image name="image1" value="$image1"/>
+  <Image name="image2" value="$image2"/>
+</View>"""
+
+
+def test_task_data_cannot_make_the_labeling_page_request_api_routes(page, live_server, owner, settings):  # noqa: F811
+    """An <Image> whose address task data chose loads only from a media route (or a listed host
+    that is not this server): no spelling of /api/projects/ID/next (which claims a task) is ever
+    requested by the page's media, while an upload is."""
+    api = page.context.request
+    headers = {"Authorization": f"Token {owner.token}"}
+    host = live_server.url.split("://", 1)[1]
+    project = api.post(
+        f"{live_server.url}/api/projects",
+        headers=headers,
+        data={"title": "images", "label_config": IMAGE_PAIR, "media_hosts": host},  # this server, listed
+    ).json()["id"]
+    upload = settings.data_dir / "upload" / str(project)
+    upload.mkdir(parents=True)
+    (upload / "a.png").write_bytes(PNG)
+    claim = f"/api/projects/{project}/next"
+    pairs = [
+        (claim, f"/data/upload/{project}/a.png"),  # the second one loads: the detector works
+        (f"/data/upload/../..{claim}", f"{live_server.url}{claim}"),
+        (f"/data/upload/%2e%2e/%2E%2e{claim}", claim[1:]),  # encoded dots; relative to the page
+        (f"/data/upload\\..\\..{claim}", f"//{host}{claim}"),
+    ]
+    tasks = [{"prompt": f"pair {i}", "image1": a, "image2": b} for i, (a, b) in enumerate(pairs)]
+    ids = api.post(f"{live_server.url}/api/projects/{project}/import", headers=headers, data=tasks).json()[
+        "task_ids"
+    ]
+    media = []
+    page.on(
+        "request",
+        lambda r: media.append(r.url) if r.resource_type in ("image", "media") else None,
+    )
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    shown = wait_for_task(page)
+    for _ in ids[1:]:
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        shown = wait_for_task(page, shown)
+    drawn = "document.getElementById('stage').shadowRoot.querySelectorAll('.pf-media-blocked, img').length"
+    wait_until(page, f"{drawn} === 2")  # the last pair is on screen
+    page.wait_for_load_state("networkidle")
+    assert f"{live_server.url}/data/upload/{project}/a.png" in media
+    assert [u for u in media if "/api/" in u] == [], media
+    assert page.evaluate(drawn.replace(".pf-media-blocked, img", ".pf-media-blocked")) == 2
+    assert page.errors == []

@@ -166,9 +166,59 @@ VALID = {
 }
 
 
-@pytest.mark.parametrize("xml", VALID.values(), ids=VALID.keys())
-def test_label_studio_templates_are_valid(xml):
-    assert parse(xml).controls or "Relations" in xml
+# What each template above parses into: its controls and its objects, by name and tag.
+SHAPES = {
+    "image bounding boxes": ({"label": "RectangleLabels"}, {"image": "Image"}),
+    "image regions of every shape": (
+        {
+            "poly": "PolygonLabels",
+            "kp": "KeyPointLabels",
+            "brush": "BrushLabels",
+            "ell": "EllipseLabels",
+            "bm": "BitmaskLabels",
+            "rect": "Rectangle",
+            "p2": "Polygon",
+            "k2": "KeyPoint",
+            "b2": "Brush",
+            "e2": "Ellipse",
+            "mw": "MagicWand",
+        },
+        {"img": "Image"},
+    ),
+    "multi-page image with valueList": ({"kind": "Choices"}, {"pages": "Image"}),
+    "named entities": ({"ner": "Labels"}, {"text": "Text"}),
+    "relations between entities": ({"label": "Labels"}, {"text": "Text"}),
+    "html entities": ({"ner": "HyperTextLabels"}, {"page": "HyperText"}),
+    "dialogue labels": ({"ner": "ParagraphLabels"}, {"dialogue": "Paragraphs"}),
+    "audio transcription": ({"speaker": "Labels", "transcription": "TextArea"}, {"audio": "Audio"}),
+    "audio plus": ({"emotion": "Choices"}, {"audio": "AudioPlus"}),
+    "video classification and tracking": (
+        {"videoLabels": "Labels", "box": "VideoRectangle", "timeline": "TimelineLabels"},
+        {"video": "Video"},
+    ),
+    "time series": ({"label": "TimeSeriesLabels"}, {"ts": "TimeSeries"}),
+    "ranker with buckets": ({"rank": "Ranker"}, {"results": "List"}),
+    "taxonomy": ({"taxonomy": "Taxonomy"}, {"text": "Text"}),
+    "number, date and rating": (
+        {"count": "Number", "date": "DateTime", "rating": "Rating"},
+        {"text": "Text"},
+    ),
+    "dynamic choices and labels": ({"options": "Choices", "tags": "Labels"}, {"text": "Text"}),
+    "choices grouped in views, with a filter": ({"topic": "Choices"}, {"text": "Text"}),
+    "conditional views and layout": ({"ok": "Choices"}, {"text": "Text"}),
+    "repeater over images": ({"box_{{idx}}": "RectangleLabels"}, {"image_{{idx}}": "Image"}),
+    "table and pdf": ({"ok": "Choices"}, {"table": "Table", "pdf": "Pdf"}),
+    "chat": ({"helpful": "Rating"}, {"chat": "Chat"}),
+    "comments are ignored": ({"c": "Choices"}, {"text": "Text"}),
+}
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_label_studio_templates_are_valid(name):
+    config = parse(VALID[name])
+    controls, objects = SHAPES[name]
+    assert {n: c.type for n, c in config.controls.items()} == controls
+    assert {n: o.type for n, o in config.objects.items()} == objects
 
 
 def test_tag_names_are_read_without_regard_to_case_as_label_studio_does():

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from preflab.formats.preferences import split_of
 from preflab.train.data import DataError, from_rows, length_baseline, read_jsonl, split_by_prompt
 from preflab.train.evaluate import report, wilson
 
@@ -21,7 +22,9 @@ def test_split_keeps_every_prompt_on_one_side_and_is_stable():
     train, evals = split_by_prompt(pairs, 0.2, seed=7)
     assert len(train) + len(evals) == 150
     assert {p.prompt for p in train}.isdisjoint({p.prompt for p in evals})
-    assert len({p.prompt for p in evals}) == 10
+    assert 4 <= len({p.prompt for p in evals}) <= 18  # about a fifth of 50 prompts
+    assert all(split_of(p.prompt, 0.2, 7) == "test" for p in evals)  # the export's rule
+    assert all(split_of(p.prompt, 0.2, 7) == "train" for p in train)
     assert split_by_prompt(pairs, 0.2, seed=7) == (train, evals)
     assert split_by_prompt(pairs, 0.2, seed=8)[1] != evals
     assert split_by_prompt(pairs, 0.0, seed=7) == (pairs, [])
@@ -118,3 +121,27 @@ def test_report_accuracy_interval_agreement_levels_and_calibration():
     assert (low["pairs"], low["win_rate"]) == (2, 0.5)
     assert sum(b["pairs"] for b in r["calibration"]) == 10
     assert 0 < r["ece"] < 0.1
+
+
+def test_interval_counts_the_pairs_of_one_prompt_as_one_cluster():
+    """Ten Ranker tasks of four items (six pairs each): eight rankings all right, two all wrong.
+    The 60 pairs are worth ten independent ones, and the interval is Wilson's for ten."""
+    pairs = from_rows(
+        [
+            {"prompt": f"task {t}", "chosen": f"item {a}", "rejected": f"item {b}", "agreement": 1.0}
+            for t in range(10)
+            for a in range(4)
+            for b in range(a + 1, 4)
+        ]
+    ).pairs
+    rewards = [(1.0, 0.0) if p.prompt not in ("task 3", "task 7") else (0.0, 1.0) for p in pairs]
+    r = report(rewards, pairs)
+    assert (r["pairs"], r["accuracy"]) == (60, pytest.approx(0.8))
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(wilson(8, 10))
+    assert r["ci_low"] < wilson(48, 60)[0] - 0.1  # far wider than 60 independent pairs would give
+    assert (r["prompts"], r["effective_pairs"]) == (10, pytest.approx(10))
+    unanimous = r["by_agreement"]["unanimous"]
+    assert (unanimous["ci_low"], unanimous["ci_high"]) == pytest.approx(wilson(8, 10))
+    # every ranking right: the pairs of a prompt are taken as alike, ten prompts' worth
+    perfect = report([(1.0, 0.0)] * 60, pairs)
+    assert (perfect["ci_low"], perfect["ci_high"]) == pytest.approx(wilson(10, 10))

@@ -204,11 +204,15 @@ def task_json(
     *,
     blind: bool = False,
     drafts: list = (),
+    judged: list | None = None,
 ) -> dict:
     """A task as the Data Manager serializes it (``fields=all``).
 
     ``blind`` (annotators): ``annotations`` are the caller's own, and the counters and agreement
-    describe those only, so nothing tells how other labelers answered."""
+    describe those only, so nothing tells how other labelers answered.
+
+    ``judged``: the task's comparisons with their decisions (``aggregate.judged_task``), shown as
+    preflab's ``outcomes``; None (annotators, configs that compare nothing) shows ``null``."""
     done = [a for a in annotations if not a["was_cancelled"]]
     lead_times = [a["lead_time"] for a in annotations if a["lead_time"] is not None]
     if blind:
@@ -256,12 +260,23 @@ def task_json(
         "updated_at": task["updated_at"],
         "is_labeled": counts["is_labeled"],
         "agreement": counts["agreement"],
+        "outcomes": None if judged is None else [outcome_json(c, d) for c, d in judged],
         "overlap": None,
         "comment_count": 0,
         "unresolved_comment_count": 0,
         "last_comment_updated_at": None,
         "project": task["project_id"],
         "comment_authors": [],
+    }
+
+
+def outcome_json(comparison, decision) -> dict:
+    """One comparison's outcome by the project's rules: the two answers compared (object names,
+    or Ranker item ids), the outcome and the votes by verdict."""
+    return {
+        "pair": [comparison.first.id, comparison.second.id],
+        "outcome": decision.outcome,
+        "votes": decision.counts,
     }
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import typing
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..domain.html import sanitize
+from ..domain.tasks import TaskError, number, strings
 
 
 def _takes_json(annotation) -> bool:
@@ -19,6 +21,22 @@ def _takes_json(annotation) -> bool:
         return True
     return any(_takes_json(arg) for arg in typing.get_args(annotation))
 
+
+def _rule(check, **options) -> BeforeValidator:
+    """A field checked by the same rule as imports (``preflab.domain.tasks``)."""
+
+    def validate(value, info):
+        try:
+            return check(value, info.field_name, **options)
+        except TaskError as exc:
+            raise PydanticCustomError("invalid_value", str(exc)) from None
+
+    return BeforeValidator(validate)
+
+
+LeadTime = Annotated[float | None, _rule(number, minimum=0)]
+Score = Annotated[float | None, _rule(number)]
+ShownOrder = Annotated[list[str] | None, _rule(strings)]
 
 Sampling = Literal["Sequential sampling", "Uniform sampling", "Uncertainty sampling"]
 
@@ -87,13 +105,22 @@ class ProjectIn(_In):
 _TEXT = {"title", "description", "expert_instruction", "model_version", "color", "media_hosts"}
 
 
-class AnnotationIn(_In):
+class _MadeFor(_In):
+    """The task an answer or draft was made for, as the labeling page sends it with every queued
+    answer and draft: the task's project and ``inner_id``. A mismatch (the task was deleted and
+    its id came to name another) is a 409, never stored. Optional for API clients."""
+
+    project: int | None = None
+    task_inner_id: int | None = None
+
+
+class AnnotationIn(_MadeFor):
     result: list[dict] = []
     was_cancelled: bool = False
     ground_truth: bool = False
-    lead_time: float | None = Field(None, ge=0)
+    lead_time: LeadTime = None
     completed_by: int | None = None
-    shown_order: list[str] | None = None
+    shown_order: ShownOrder = None
     # The client's idempotency key: a retried submit with the same key returns the first annotation.
     unique_id: str | None = Field(None, min_length=1, max_length=36)
 
@@ -102,19 +129,19 @@ class AnnotationPatch(_In):
     result: list[dict] | None = None
     was_cancelled: bool | None = None
     ground_truth: bool | None = None
-    lead_time: float | None = Field(None, ge=0)
-    shown_order: list[str] | None = None
+    lead_time: LeadTime = None
+    shown_order: ShownOrder = None
 
 
-class DraftIn(_In):
+class DraftIn(_MadeFor):
     result: list[dict] = []
-    lead_time: float | None = Field(None, ge=0)
+    lead_time: LeadTime = None
     was_postponed: bool = False
 
 
 class DraftPatch(_In):
     result: list[dict] | None = None
-    lead_time: float | None = Field(None, ge=0)
+    lead_time: LeadTime = None
     was_postponed: bool | None = None
 
 
@@ -205,11 +232,11 @@ class PredictionIn(_In):
 
     task: int
     result: list[dict] | dict = []
-    score: float | None = None
+    score: Score = None
     model_version: str | None = None
 
 
 class PredictionPatch(_In):
     result: list[dict] | dict | None = None
-    score: float | None = None
+    score: Score = None
     model_version: str | None = None

@@ -6,10 +6,13 @@ import orjson
 from fastapi import HTTPException
 from sqlalchemy import select
 
+from .. import aggregate
 from ..domain.dmfilters import parse_filters, parse_ordering
-from ..domain.roles import can_see_all_annotations
+from ..domain.preferences import Options
+from ..domain.roles import can_manage_projects, can_see_all_annotations
 from ..store import annotations as annotation_store
 from ..store import drafts as draft_store
+from ..store import projects as project_store
 from ..store import tasks as task_store
 from ..store import uploads as upload_store
 from ..store import users as user_store
@@ -19,10 +22,23 @@ from .deps import project_for
 from .render import task_json
 
 
+def shows_predictions(user, project) -> bool:
+    """Label Studio's ``show_collab_predictions``: when it is off, annotators get no predictions
+    anywhere in the API (their tasks, ``/api/predictions``, model versions), so no model answer
+    is seen before the vote; managers and owners always get them."""
+    return can_manage_projects(user["role"]) or bool(project["show_collab_predictions"])
+
+
 def task_payloads(conn, tasks: list, user) -> list[dict]:
-    """Tasks with their annotations (only the caller's own for annotators) and predictions."""
+    """Tasks with their annotations (only the caller's own for annotators) and predictions
+    (none where the caller may not see them, ``shows_predictions``)."""
     blind = not can_see_all_annotations(user["role"])
     only = user["id"] if blind else None
+    projects = {pid: project_store.get(conn, pid) for pid in {t["project_id"] for t in tasks}}
+    tasks = [
+        t if shows_predictions(user, projects[t["project_id"]]) else {**t, "total_predictions": 0}
+        for t in tasks
+    ]
     # the counters say which tasks have anything to fetch (a fresh task from /next has nothing)
     anns = annotation_store.for_tasks(
         conn, [t["id"] for t in tasks if t["total_annotations"] or t["cancelled_annotations"]], user_id=only
@@ -31,6 +47,9 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
     drafts = draft_store.mine(conn, [t["id"] for t in tasks], user["id"])
     authors = {a["completed_by"] for rows in anns.values() for a in rows}
     users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
+    # managers see each task's outcome by the project's rules (the default options)
+    projects = set() if blind else {t["project_id"] for t in tasks}
+    plans = {p: aggregate.plan(conn, p, Options(), comparing=False) for p in projects}
     upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
     uploads = {}
     if upload_ids:
@@ -45,9 +64,16 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
             uploads.get(t["file_upload_id"]),
             blind=blind,
             drafts=drafts.get(t["id"], []),
+            judged=_judged(plans.get(t["project_id"]), t, anns.get(t["id"], [])),
         )
         for t in tasks
     ]
+
+
+def _judged(plan, task, annotations) -> list | None:
+    if plan is None or plan.spec is None:
+        return None
+    return aggregate.judged_task(plan, task["id"], orjson.loads(task["data"]), annotations).judged
 
 
 def task_payload(conn, task, user) -> dict:
@@ -69,3 +95,15 @@ def visible_task(conn, user, task_id: int, *, manage: bool = False):
         raise HTTPException(404, "No Task matches the given query.")
     project = project_for(conn, user, task["project_id"], manage=manage)
     return task, project
+
+
+def check_made_for(task, body) -> None:
+    """409 when an answer or draft names another task than ``task`` (see ``schemas._MadeFor``)."""
+    if (body.project is not None and body.project != task["project_id"]) or (
+        body.task_inner_id is not None and body.task_inner_id != task["inner_id"]
+    ):
+        raise HTTPException(
+            409,
+            f"this was made for task {body.task_inner_id} of project {body.project}, but task "
+            f"{task['id']} is task {task['inner_id']} of project {task['project_id']}: nothing was saved",
+        )

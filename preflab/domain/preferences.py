@@ -429,7 +429,7 @@ def comparisons(
     items = data.get(spec.items_key)
     if not isinstance(items, list):
         return []
-    answers = [_item(item, index) for index, item in enumerate(items)]
+    answers = [ranked_item(item, index) for index, item in enumerate(items)]
     out = [
         Comparison(task_id, answers[i], answers[j], [], ranked=True)
         for i in range(len(answers))
@@ -450,10 +450,14 @@ def comparisons(
     return out
 
 
-def _item(item, index: int) -> Answer:
+def ranked_item(item, index: int) -> Answer:
+    """One listed item of a Ranker task: its ``id`` (else its place in the list), its text (the
+    first of ``ITEM_TEXT_KEYS`` holding a string or a list) and model. The labeling page
+    (js/render.js) reads items by the same rule."""
     if isinstance(item, dict):
         text = next((item[k] for k in ITEM_TEXT_KEYS if isinstance(item.get(k), str | list)), None)
-        return Answer(str(item.get("id", index)), text, _model(item.get("model")))
+        key = item.get("id")
+        return Answer(str(index if key is None else key), text, _model(item.get("model")))
     return Answer(str(index), item if isinstance(item, str) else None, None)
 
 
@@ -490,6 +494,21 @@ def decide(votes: Sequence[Vote], options: Options = Options(), *, strength: boo
         else:
             margin = 0.0
     return Decision(outcome, counts, agreement, margin)
+
+
+def judge(
+    spec: Spec,
+    task_id: int,
+    data: dict,
+    annotations: Sequence[AnnotationIn],
+    options: Options = Options(),
+    *,
+    randomized: bool = False,
+) -> list[tuple[Comparison, Decision]]:
+    """Each comparison of one task with its outcome (rules 1 to 7): what the exports, the
+    statistics and the API's task ``outcomes`` all give."""
+    found = comparisons(spec, task_id, data, annotations, randomized=randomized)
+    return [(c, decide(c.votes, options, strength=spec.strength is not None)) for c in found]
 
 
 def swapped(vote: Vote) -> Vote:

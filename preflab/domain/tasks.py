@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from numbers import Number
 
 from .labelconfig import LabelConfig
 
@@ -169,13 +172,14 @@ def _annotation(raw: object, index: int) -> NewAnnotation:
         completed_by = completed_by.get("email") or completed_by.get("id")
     return NewAnnotation(
         result=result,
-        was_cancelled=bool(raw.get("was_cancelled") or raw.get("skipped")),
-        ground_truth=bool(raw.get("ground_truth")),
-        lead_time=_number(raw.get("lead_time"), f"{where}.lead_time"),
+        was_cancelled=flag(raw.get("was_cancelled"), f"{where}.was_cancelled")
+        or flag(raw.get("skipped"), f"{where}.skipped"),
+        ground_truth=flag(raw.get("ground_truth"), f"{where}.ground_truth"),
+        lead_time=number(raw.get("lead_time"), f"{where}.lead_time", minimum=0),
         completed_by=completed_by,
-        created_at=_text(raw.get("created_at"), f"{where}.created_at"),
-        updated_at=_text(raw.get("updated_at"), f"{where}.updated_at"),
-        shown_order=raw.get("shown_order"),
+        created_at=timestamp(raw.get("created_at"), f"{where}.created_at"),
+        updated_at=timestamp(raw.get("updated_at"), f"{where}.updated_at"),
+        shown_order=strings(raw.get("shown_order"), f"{where}.shown_order"),
     )
 
 
@@ -192,7 +196,7 @@ def _prediction(raw: object, index: int) -> NewPrediction:
     version = raw.get("model_version")
     return NewPrediction(
         result=result,
-        score=_number(raw.get("score"), f"{where}.score"),
+        score=number(raw.get("score"), f"{where}.score"),
         model_version=None if version is None else str(version),
     )
 
@@ -213,21 +217,68 @@ def _object(value: object, name: str) -> dict:
     return value
 
 
-def _number(value: object, name: str) -> float | None:
+# The rules for a field's value, shared by imports and the API's request bodies
+# (``preflab.api.schemas``): one implementation each. ``name`` names the field in the message.
+
+
+def number(value: object, name: str, *, minimum: float | None = None) -> float | None:
+    """A number: a JSON number, or a numeric string (form bodies; the streaming JSON parser's
+    Decimal); never a boolean, NaN or an infinity."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            return float(value)  # Decimal from the streaming parser, or a numeric string
-        except (TypeError, ValueError):
-            raise TaskError(f"{name} must be a number, got {_kind(value)}") from None
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (Number, str)):
+        raise TaskError(f"{name} must be a number, got {_kind(value)}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise TaskError(f"{name} must be a number, got {_shown(value)}") from None
+    if not math.isfinite(out):
+        raise TaskError(f"{name} must be a finite number, got {_shown(value)}")
+    if minimum is not None and out < minimum:
+        raise TaskError(f"{name} must be at least {minimum:g}, got {out:g}")
+    return out
 
 
-def _text(value: object, name: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TaskError(f"{name} must be a string, got {_kind(value)}")
+def strings(value: object, name: str) -> list[str] | None:
+    """A list of strings (``shown_order``: the answer keys in the order shown), or null."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TaskError(f"{name} must be a list of strings, got {_kind(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise TaskError(f"{name}[{i}] must be a string, got {_kind(item)}")
+    return value
+
+
+def timestamp(value: object, name: str) -> str | None:
+    """An ISO-8601 time, stored as the API writes times (UTC, microseconds, ``Z``); a time
+    without a zone is taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TaskError(f"{name} must be an ISO-8601 time as a string, got {_kind(value)}")
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (ValueError, OverflowError):
+        raise TaskError(f"{name} must be an ISO-8601 time, got {_shown(value)}") from None
+
+
+def flag(value: object, name: str) -> bool:
+    """true or false (null: false)."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise TaskError(f"{name} must be true or false, got {_kind(value)}")
+    return value
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _kind(value: object) -> str:

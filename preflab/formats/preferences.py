@@ -201,11 +201,18 @@ def write_parquet(batches: Iterable[list[dict]], shape_for: Callable[[list[dict]
 # ---------------------------------------------------------------- Hugging Face dataset folder
 
 
+def prompt_key(prompt) -> str:
+    """A prompt as one string: its text, or a chat's messages as canonical JSON (sorted keys)."""
+    return prompt if isinstance(prompt, str) else orjson.dumps(prompt, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def split_of(prompt, test_size: float, seed: int = 0) -> str:
-    """ "train" or "test" for a prompt, from a hash of its text: the same prompt always lands in
-    the same split, whatever order the rows come in."""
-    key = prompt if isinstance(prompt, str) else orjson.dumps(prompt, option=orjson.OPT_SORT_KEYS).decode()
-    digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
+    """ "train" or "test" for a prompt: "test" when the SHA-256 of (seed, prompt) as a share of
+    2**64 falls below ``test_size``. The one rule of every split by prompt (this export and
+    ``preflab train``'s eval set): the same prompt always lands on the same side, whatever order
+    the rows come in, and with the same seed and share the export's test split is exactly the
+    prompts ``train`` holds out, so none of them was trained on."""
+    digest = hashlib.sha256(f"{seed}\x00{prompt_key(prompt)}".encode()).digest()
     return "test" if int.from_bytes(digest[:8], "big") / 2**64 < test_size else "train"
 
 

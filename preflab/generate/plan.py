@@ -92,14 +92,14 @@ def build_row(prompt, done: dict, config: GenerateConfig) -> dict:
 
 
 def fit_to_config(row: dict, missing: list[str]) -> dict:
-    """Extra keys a labeling config reads that the row can provide: ``items`` for a Ranker's List
-    (one item per answer)."""
+    """Extra keys a labeling config reads that the row can provide: ``items`` for a Ranker's List,
+    one item per answer with the ``model`` that wrote it (what the leaderboard reads)."""
     if "items" in missing:
         answers = [k for k in row if re.fullmatch(r"answer\d+", k)]
         row = {
             **row,
             "items": [
-                {"id": k, "title": f"Answer {k[6:]}", "body": row[k]}
+                {"id": k, "title": f"Answer {k[6:]}", "body": row[k], "model": row.get(f"model{k[6:]}")}
                 for k in sorted(answers, key=lambda k: int(k[6:]))
             ],
         }

@@ -1,10 +1,13 @@
 """Generated rows into a project, through the same all-or-nothing import as files.
 
-Rows already imported into the project by an earlier run (the journal says which) are not
-imported twice, so rerunning a finished command changes nothing. A project this module creates
-(``--template`` / ``--config``) is created only once every prompt is answered, and deleted again
-if the import is refused, so a failed run leaves no empty project behind; a rerun of the same
-command fills the project the first run created instead of making another.
+Rows already in the project are not imported twice, so rerunning a finished command changes
+nothing. Each imported task carries its row's generation key in its ``meta``
+(``{"generation_key": K}``) and a rerun skips every key the project's tasks or the journal name:
+a run that died after the import committed but before the journal recorded it imports nothing
+again. A project this module creates (``--template`` / ``--config``) is created only once every
+prompt is answered, recorded in the journal before the import, and deleted again if the import
+is refused, so a failed run leaves no empty project behind; a rerun of the same command fills
+the project the first run created instead of making another.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 
 from .journal import Journal
 from .plan import fit_to_config
+
+META_KEY = "generation_key"  # in each imported task's meta: the generation key of its row
 
 
 @dataclass
@@ -53,7 +58,11 @@ def import_rows(
         xml = project["label_config"]
     else:
         xml = new.label_config
-    done = journal.imported_keys(project_id) if project_id is not None else set()
+    done = (
+        journal.imported_keys(project_id) | keys_in_project(store, project_id)
+        if project_id is not None
+        else set()
+    )
     fresh = [r for r in rows if r["generation"]["key"] not in done]
     if not fresh:
         return Imported(project_id, 0, False, len(rows))
@@ -69,9 +78,11 @@ def import_rows(
             render_markdown=new.render_markdown,
         )
         created = True
+        journal.record_import(project_id, created, [])  # a rerun after a crash finds this project
+    items = [{"data": r, "meta": {META_KEY: r["generation"]["key"]}} for r in fresh]
     try:
         result = import_tasks(
-            store, project_id, [Source(name=source_name, items=fresh, is_file=False)], user_id=user_id
+            store, project_id, [Source(name=source_name, items=items, is_file=False)], user_id=user_id
         )
     except BaseException:
         if created:
@@ -80,6 +91,23 @@ def import_rows(
         raise
     journal.record_import(project_id, created, sorted({r["generation"]["key"] for r in fresh}))
     return Imported(project_id, result.task_count, created, len(rows) - len(fresh))
+
+
+def keys_in_project(store, project_id: int) -> set[str]:
+    """The generation keys the project's tasks carry in their meta."""
+    import orjson
+    from sqlalchemy import select
+
+    from ..store.schema import tasks
+
+    query = select(tasks.c.meta).where(
+        tasks.c.project_id == project_id, tasks.c.meta.contains(f'"{META_KEY}"', autoescape=True)
+    )
+    with store.read() as conn:
+        metas = [orjson.loads(meta) for meta in conn.execute(query).scalars()]
+    return {
+        meta[META_KEY] for meta in metas if isinstance(meta, dict) and isinstance(meta.get(META_KEY), str)
+    }
 
 
 def _earlier_project(store, journal: Journal) -> int | None:

@@ -19,18 +19,30 @@ from sqlalchemy.engine import RowMapping
 from . import drafts as draft_store
 from . import tasks as task_store
 from .clock import now
-from .schema import annotations, predictions, task_locks
+from .schema import annotations, predictions, task_locks, tasks
 
 
 class UniqueIdTaken(ValueError):
     """The client's ``unique_id`` already names an annotation of another task or author."""
 
 
+class AlreadyAnswered(ValueError):
+    """The labeler has answered this task already; ``annotation`` is that answer's id (change it
+    with a PATCH). Each labeler counts once per task: a second answer (another tab, another
+    device) or a skip after an answer is refused, never stored beside the first."""
+
+    def __init__(self, annotation: int):
+        super().__init__(
+            f"you have answered this task already (annotation {annotation}); "
+            f"change that answer with PATCH /api/annotations/{annotation}"
+        )
+        self.annotation = annotation
+
+
 def create(
     conn: Connection,
     task: RowMapping,
     *,
-    maximum: int,
     user_id: int | None,
     result: list,
     was_cancelled: bool = False,
@@ -40,8 +52,18 @@ def create(
     unique_id: str | None = None,
 ) -> tuple[int, bool]:
     """Add an annotation; returns (id, created). With a ``unique_id`` that this author already
-    used on this task, nothing is written and the first annotation's id comes back."""
+    used on this task, nothing is written and the first annotation's id comes back. A labeler
+    who has answered the task already gets ``AlreadyAnswered`` (a skip may be followed by an
+    answer)."""
     task_store.lock(conn, task["id"])
+    if unique_id is not None:
+        first = _by_unique_id(conn, unique_id)
+        if first is not None:
+            return _replayed(first, task, user_id, unique_id)
+    if user_id is not None:
+        answered = conn.execute(_ANSWERED, {"task": task["id"], "user": user_id}).scalar()
+        if answered is not None:
+            raise AlreadyAnswered(answered)
     stamp = now()
     values = dict(
         task_id=task["id"],
@@ -64,19 +86,37 @@ def create(
         .on_conflict_do_nothing(index_elements=["unique_id"])
         .returning(annotations.c.id)
     ).scalar()
-    if inserted is None:
-        first = conn.execute(
-            select(annotations.c.id, annotations.c.task_id, annotations.c.completed_by).where(
-                annotations.c.unique_id == values["unique_id"]
-            )
-        ).one()
-        if first.task_id != task["id"] or first.completed_by != user_id:
-            raise UniqueIdTaken(f"unique_id {unique_id!r} is already used by another annotation")
-        return first.id, False
-    _settle(conn, task["id"], maximum, user_id)
+    if inserted is None:  # the key was taken by another task's writer meanwhile
+        return _replayed(_by_unique_id(conn, values["unique_id"]), task, user_id, unique_id)
+    _settle(conn, task["id"], user_id)
     if user_id is not None:
         draft_store.settle(conn, task["id"], user_id)
     return inserted, True
+
+
+_ANSWERED = (
+    select(annotations.c.id)
+    .where(
+        annotations.c.task_id == bindparam("task"),
+        annotations.c.completed_by == bindparam("user"),
+        annotations.c.was_cancelled.is_(False),
+    )
+    .order_by(annotations.c.id)
+    .limit(1)
+)
+_BY_UNIQUE_ID = select(annotations.c.id, annotations.c.task_id, annotations.c.completed_by).where(
+    annotations.c.unique_id == bindparam("unique_id")
+)
+
+
+def _by_unique_id(conn: Connection, unique_id: str):
+    return conn.execute(_BY_UNIQUE_ID, {"unique_id": unique_id}).first()
+
+
+def _replayed(first, task: RowMapping, user_id: int | None, unique_id: str | None) -> tuple[int, bool]:
+    if first.task_id != task["id"] or first.completed_by != user_id:
+        raise UniqueIdTaken(f"unique_id {unique_id!r} is already used by another annotation")
+    return first.id, False
 
 
 def insert_many(conn: Connection, rows: Sequence[dict]) -> None:
@@ -96,32 +136,34 @@ _RELEASE = delete(task_locks).where(
 )
 
 
+def _given(fields: dict, nullable: Sequence[str]) -> dict:
+    return {k: v for k, v in fields.items() if v is not None or k in nullable}
+
+
 def get(conn: Connection, annotation_id: int) -> RowMapping | None:
     return conn.execute(_BY_ID, {"id": annotation_id}).mappings().first()
 
 
-def update_annotation(
-    conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int, **fields
-) -> None:
-    """Change an annotation; the caller holds its task's lock (``tasks.lock``)."""
-    values = {k: v for k, v in fields.items() if v is not None}
-    if "result" in values:
-        values["result"] = orjson.dumps(values["result"]).decode()
-    if "shown_order" in values:
-        values["shown_order"] = orjson.dumps(values["shown_order"]).decode()
+def update_annotation(conn: Connection, annotation: RowMapping, *, user_id: int, **fields) -> None:
+    """Change an annotation; the caller holds its task's lock (``tasks.lock``). A null clears a
+    field that may be empty (``lead_time``, ``shown_order``) and leaves any other as it is."""
+    values = _given(fields, nullable=("lead_time", "shown_order"))
+    for name in ("result", "shown_order"):
+        if values.get(name) is not None:
+            values[name] = orjson.dumps(values[name]).decode()
     conn.execute(
         update(annotations)
         .where(annotations.c.id == annotation["id"])
         .values(updated_at=now(), updated_by=user_id, **values)
     )
-    _settle(conn, annotation["task_id"], maximum, user_id)
+    _settle(conn, annotation["task_id"], user_id)
     draft_store.settle(conn, annotation["task_id"], user_id, annotation["id"])
 
 
-def delete_annotation(conn: Connection, annotation: RowMapping, *, maximum: int, user_id: int) -> None:
+def delete_annotation(conn: Connection, annotation: RowMapping, *, user_id: int) -> None:
     """Delete an annotation; the caller holds its task's lock (``tasks.lock``)."""
     conn.execute(delete(annotations).where(annotations.c.id == annotation["id"]))
-    task_store.recount(conn, annotation["task_id"], maximum, user_id)
+    task_store.recount(conn, annotation["task_id"], user_id)
 
 
 def for_tasks(
@@ -149,8 +191,8 @@ def predictions_for_tasks(conn: Connection, task_ids: Sequence[int]) -> dict[int
     return out
 
 
-def _settle(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
-    task_store.recount(conn, task_id, maximum, user_id)
+def _settle(conn: Connection, task_id: int, user_id: int | None) -> None:
+    task_store.recount(conn, task_id, user_id)
     if user_id is not None:
         conn.execute(_RELEASE, {"task": task_id, "user": user_id})
 
@@ -173,26 +215,42 @@ def create_prediction(
 
 
 def replace_predictions(
-    conn: Connection,
-    project: RowMapping,
-    scored: Sequence[tuple[RowMapping, list, float]],
-    model_version: str,
+    conn: Connection, project_id: int, scored: Sequence[tuple[int, list, float]], model_version: str
 ) -> None:
-    """Store one prediction (result, score) per task, replacing the tasks' earlier predictions of
-    the same ``model_version`` (a model re-scoring its project)."""
-    if not scored:
-        return
-    ids = [task["id"] for task, _, _ in scored]
-    for task_id in sorted(ids):  # in id order, so concurrent writers never deadlock
+    """Make the project's predictions of ``model_version`` exactly ``scored``, (task id, result,
+    score) triples: every earlier prediction of that version in the project goes, each scored task
+    that still exists gets one. Called once with a whole run's predictions (a model re-scoring
+    its project), in one transaction, so a failed run leaves the version as it was and never two
+    generations under one name."""
+    of_version = (predictions.c.project_id == project_id) & (predictions.c.model_version == model_version)
+    stale = set(conn.execute(select(predictions.c.task_id).where(of_version)).scalars())
+    touched = sorted(stale | {task_id for task_id, _, _ in scored})
+    for task_id in touched:  # in id order, so concurrent writers never deadlock
         task_store.lock(conn, task_id)
-    conn.execute(
-        delete(predictions).where(
-            predictions.c.task_id.in_(ids), predictions.c.model_version == model_version
-        )
+    editors = dict(
+        conn.execute(select(tasks.c.id, tasks.c.updated_by).where(tasks.c.project_id == project_id)).all()
     )
-    for task, result, score in scored:
-        create_prediction(conn, task, result=result, score=score, model_version=model_version)
-        task_store.recount(conn, task["id"], project["maximum_annotations"], task["updated_by"])
+    conn.execute(delete(predictions).where(of_version))
+    stamp = now()
+    insert_predictions(
+        conn,
+        [
+            dict(
+                task_id=task_id,
+                project_id=project_id,
+                result=orjson.dumps(result).decode(),
+                score=score,
+                model_version=model_version,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            for task_id, result, score in scored
+            if task_id in editors  # not deleted while the model was scoring
+        ],
+    )
+    for task_id in touched:
+        if task_id in editors:
+            task_store.recount(conn, task_id, editors[task_id])  # the task's editor stays who it was
 
 
 def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:
@@ -211,18 +269,19 @@ def list_predictions(
 
 
 def update_prediction(conn: Connection, prediction: RowMapping, **fields) -> None:
-    values = {k: v for k, v in fields.items() if v is not None}
-    if "result" in values:
+    """Change a prediction; a null ``score`` clears it, a null elsewhere leaves the field as it is."""
+    values = _given(fields, nullable=("score",))
+    if values.get("result") is not None:
         values["result"] = orjson.dumps(values["result"]).decode()
     conn.execute(
         update(predictions).where(predictions.c.id == prediction["id"]).values(updated_at=now(), **values)
     )
 
 
-def delete_prediction(conn: Connection, prediction: RowMapping, *, maximum: int, user_id: int) -> None:
+def delete_prediction(conn: Connection, prediction: RowMapping, *, user_id: int) -> None:
     task_store.lock(conn, prediction["task_id"])
     conn.execute(delete(predictions).where(predictions.c.id == prediction["id"]))
-    task_store.recount(conn, prediction["task_id"], maximum, user_id)
+    task_store.recount(conn, prediction["task_id"], user_id)
 
 
 def model_versions(conn: Connection, project_id: int) -> dict[str, int]:

@@ -100,6 +100,6 @@ def _selection(query, project_id: int, all_tasks: bool, ids: Sequence[int] | Non
         query = query.where(tasks.c.total_annotations + tasks.c.cancelled_annotations > 0)
     if isinstance(ids, Select):  # a selection (a Data Manager view's tasks)
         query = query.where(tasks.c.id.in_(ids))
-    elif ids:
+    elif ids is not None:  # an empty list selects no task
         query = query.where(tasks.c.id.in_(list(ids)))
     return query

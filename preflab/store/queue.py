@@ -19,8 +19,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select
 from sqlalchemy.engine import RowMapping
 
-from .db import lock_project
-from .schema import annotations, predictions, task_locks, tasks
+from .schema import annotations, predictions, projects, task_locks, tasks
 from .tasks import overlap
 
 # Statements are built once; each call only binds values (this is the labeling hot path).
@@ -64,6 +63,18 @@ _NEWEST_SCORE = (
     .scalar_subquery()
 )
 _MINE = annotations.c.task_id == tasks.c.id, annotations.c.completed_by == _p["user"]
+
+
+_LOCKED = select(projects).where(projects.c.id == bindparam("id")).with_for_update()
+
+
+def _locked(conn: Connection, project: RowMapping) -> RowMapping:
+    """The project, locked and read again under the lock (PostgreSQL), so the claim follows
+    its rules as they are now, never as they were before a concurrent settings change. On
+    SQLite the write transaction holds the database from its start: ``project`` is current."""
+    if conn.dialect.name != "postgresql":
+        return project
+    return conn.execute(_LOCKED, {"id": project["id"]}).mappings().one()
 
 
 def _open_tasks(skip_queue: str):
@@ -145,7 +156,7 @@ def next_task(
     keep = list(dict.fromkeys(keep))
     if len(keep) > MAX_KEEP:
         raise ValueError(f"keep at most {MAX_KEEP} tasks")
-    lock_project(conn, project["id"])
+    project = _locked(conn, project)
     params = {
         "project": project["id"],
         "user": user_id,

@@ -40,6 +40,7 @@ users = Table(
     Column("is_active", Boolean, nullable=False, default=True),
     Column("created_at", Stamp, nullable=False),
     Column("last_activity", Stamp, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 projects = Table(
@@ -78,6 +79,7 @@ projects = Table(
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 project_members = Table(
@@ -94,6 +96,7 @@ file_uploads = Table(
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(300), nullable=False),
     Column("created_at", Stamp, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 tasks = Table(
@@ -119,6 +122,7 @@ tasks = Table(
     Index("ix_tasks_queue", "project_id", "is_labeled", "id"),
     Index("ix_tasks_project", "project_id", "id"),
     UniqueConstraint("project_id", "inner_id", name="uq_tasks_inner_id"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 annotations = Table(
@@ -142,6 +146,7 @@ annotations = Table(
     Index("ix_annotations_project", "project_id", "task_id"),
     # A client's idempotency key: a retried submit finds its first annotation instead of adding one.
     UniqueConstraint("unique_id", name="uq_annotations_unique_id"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 predictions = Table(
@@ -156,6 +161,7 @@ predictions = Table(
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     Index("ix_predictions_task", "task_id"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 # A claim on an open slot of a task, so two labelers never get the last slot at once.
@@ -182,6 +188,9 @@ exports = Table(
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),
     Column("finished_at", Stamp),
+    Column("heartbeat", Float),  # epoch seconds of the builder's last stored piece (migration 0011)
+    Column("error", Text),  # why a failed snapshot failed
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 # The bytes of an export snapshot, in pieces of about 1 MiB, so that every server process (on any
@@ -213,6 +222,7 @@ login_failures = Table(
     Column("key", String(300), nullable=False),
     Column("at", Float, nullable=False),
     Index("ix_login_failures_key", "key", "at"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 # A labeler's unfinished work on a task (or on one of their annotations), seen by them only.
@@ -230,6 +240,7 @@ drafts = Table(
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     Index("ix_drafts_task_user", "task_id", "user_id"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
 # Data Manager views (tabs): a title, filters and ordering, as Label Studio stores them in ``data``.
@@ -244,4 +255,5 @@ dm_views = Table(
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     Index("ix_dm_views_project", "project_id"),
+    sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )

@@ -25,8 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 
-from ..domain.agreement import agreement
+from ..domain.agreement import counters, verdict_spec
 from ..domain.dmfilters import Condition
+from ..domain.labelconfig import parse
+from ..domain.preferences import AnnotationIn
 from .clock import now
 from .schema import annotations, predictions, projects, tasks
 
@@ -60,8 +62,14 @@ def _allocate_ids(conn: Connection, n: int) -> list[int]:
     if _pg(conn):
         query = "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, %(n)s)"
         return [row[0] for row in conn.exec_driver_sql(query, {"n": n})]
-    start = conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM tasks").scalar_one()
+    # past the largest id ever used (AUTOINCREMENT's sqlite_sequence), so a deleted task's id never
+    # comes back; SQLite raises sqlite_sequence to the ids inserted here itself
+    start = conn.exec_driver_sql(_SQLITE_NEXT_ID).scalar_one()
     return list(range(start, start + n))
+
+
+_SQLITE_NEXT_ID = """SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tasks'), 0),
+                  coalesce((SELECT max(id) FROM tasks), 0)) + 1"""
 
 
 _BY_ID = select(tasks).where(tasks.c.id == bindparam("id"))
@@ -277,8 +285,19 @@ def matching(project_id: int, filter: TaskFilter, dialect: str):
     return select(tasks.c.id).where(replace(filter, dialect=dialect).where(project_id))
 
 
+def lock_many(conn: Connection, ids) -> None:
+    """Lock these tasks (ids, or a select of them) in id order, as ``lock`` locks one, so that no
+    submit on one of them is half-way while they change (PostgreSQL)."""
+    if _pg(conn):
+        query = (
+            select(tasks.c.id).where(tasks.c.id.in_(ids)).order_by(tasks.c.id).with_for_update(key_share=True)
+        )
+        conn.execute(query).all()
+
+
 def clear_annotations(conn: Connection, ids) -> int:
     """Delete the annotations of these tasks (ids, or a select of them) and zero their counters."""
+    lock_many(conn, ids)
     removed = conn.execute(delete(annotations).where(annotations.c.task_id.in_(ids))).rowcount
     conn.execute(
         update(tasks)
@@ -296,6 +315,7 @@ def clear_annotations(conn: Connection, ids) -> int:
 
 
 def clear_predictions(conn: Connection, ids) -> int:
+    lock_many(conn, ids)
     removed = conn.execute(delete(predictions).where(predictions.c.task_id.in_(ids))).rowcount
     conn.execute(update(tasks).where(tasks.c.id.in_(ids)).values(total_predictions=0, updated_at=now()))
     return removed
@@ -349,29 +369,50 @@ def delete_many(conn: Connection, project_id: int, ids, excluded: Sequence[int] 
     return conn.execute(delete(tasks).where(condition)).rowcount
 
 
-_ANSWERS = select(annotations.c.was_cancelled, annotations.c.result, annotations.c.updated_at).where(
-    annotations.c.task_id == bindparam("task")
-)
+_ANSWERS = select(
+    annotations.c.id,
+    annotations.c.completed_by,
+    annotations.c.was_cancelled,
+    annotations.c.result,
+    annotations.c.updated_at,
+).where(annotations.c.task_id == bindparam("task"))
 _PREDICTIONS = select(func.count()).select_from(predictions).where(predictions.c.task_id == bindparam("task"))
 _COUNTERS = update(tasks).where(tasks.c.id == bindparam("task"))
+_RULES = select(
+    tasks.c.inner_id,
+    projects.c.maximum_annotations,
+    projects.c.overlap_cohort_percentage,
+    projects.c.label_config,
+).where(tasks.c.id == bindparam("task"), projects.c.id == tasks.c.project_id)
 
 
-def recount(conn: Connection, task_id: int, maximum: int, user_id: int | None) -> None:
-    """Refresh a task's denormalized counters from its annotations and predictions."""
-    rows = conn.execute(_ANSWERS, {"task": task_id}).all()
-    done = [r for r in rows if not r.was_cancelled]
-    inner_id, cohort = conn.execute(_COHORT, {"task": task_id}).one()
-    labeled = len(done) >= (maximum if in_cohort(inner_id, cohort) else 1)
+def recount(conn: Connection, task_id: int, user_id: int | None) -> None:
+    """Refresh a task's denormalized counters from its annotations and predictions, by the
+    project's rules as they are now (the caller holds the task's lock, ``lock``, so a concurrent
+    settings change is either wholly before or wholly after: see ``projects.update``)."""
+    rules = conn.execute(_RULES, {"task": task_id}).one()
+    answers = [
+        AnnotationIn(
+            id=r.id,
+            labeler=r.completed_by,
+            result=orjson.loads(r.result),
+            cancelled=r.was_cancelled,
+            updated_at=r.updated_at,
+        )
+        for r in conn.execute(_ANSWERS, {"task": task_id})
+    ]
+    needed = rules.maximum_annotations if in_cohort(rules.inner_id, rules.overlap_cohort_percentage) else 1
+    counted = counters(answers, needed, verdict_spec(parse(rules.label_config)))
     conn.execute(
         _COUNTERS,
         {
             "task": task_id,
-            "total_annotations": len(done),
-            "cancelled_annotations": len(rows) - len(done),
+            "total_annotations": counted.total_annotations,
+            "cancelled_annotations": counted.cancelled_annotations,
             "total_predictions": conn.execute(_PREDICTIONS, {"task": task_id}).scalar_one(),
-            "is_labeled": labeled,
-            "agreement": agreement([orjson.loads(r.result) for r in done]),
-            "completed_at": max(r.updated_at for r in done) if labeled else None,
+            "is_labeled": counted.is_labeled,
+            "agreement": counted.agreement,
+            "completed_at": counted.completed_at,
             "updated_at": now(),
             "updated_by": user_id,
         },

@@ -44,7 +44,7 @@ def annotated_tasks(
         .order_by(tasks.c.id)
         .limit(size)
     )
-    if ids:
+    if ids is not None:  # an empty list selects no task
         query = query.where(tasks.c.id.in_(list(ids)))
     last = 0
     while True:

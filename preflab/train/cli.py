@@ -77,6 +77,7 @@ def load_source(source: str, data_dir: Path):
     show_default=True,
     help=_HELP["eval_fraction"],
 )
+@click.option("--split-seed", type=int, default=0, show_default=True, help=_HELP["split_seed"])
 @click.option("--seed", type=int, default=42, show_default=True, help=_HELP["seed"])
 @click.option("--max-steps", type=int, default=-1, show_default=True, help=_HELP["max_steps"])
 @click.option(

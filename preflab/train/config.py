@@ -27,12 +27,18 @@ class TrainConfig:
     eval_fraction: float = field(
         default=0.1,
         metadata={
-            "help": "Share of the prompts held out for evaluation (every pair of a prompt on one side)."
+            "help": "Share of the prompts held out for evaluation (every pair of a prompt on one side, "
+            "each prompt by a seeded hash, as the hf-dataset export's --test-size)."
         },
     )
-    seed: int = field(
-        default=42, metadata={"help": "Seed for the split, the initial head and the data order."}
+    split_seed: int = field(
+        default=0,
+        metadata={
+            "help": "Seed of the split by prompt; the rule and default of the hf-dataset export's "
+            "--split-seed, so with the same seed and fraction its test split is this eval set."
+        },
     )
+    seed: int = field(default=42, metadata={"help": "Seed for the initial head and the data order."})
     # Training
     epochs: float = field(default=1.0, metadata={"help": "Passes over the training pairs."})
     batch_size: int = field(default=16, metadata={"help": "Pairs per step on each device (2x sequences)."})

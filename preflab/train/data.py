@@ -10,19 +10,23 @@ Pure Python, no torch. The rules:
 2. Rows with an empty chosen or rejected answer, or with identical answers, are dropped and
    counted (they carry no preference).
 3. Train and eval are split by prompt: every pair of one prompt lands on the same side, so the
-   eval accuracy measures answers to prompts the model never saw. The side is a hash of the
-   prompt text and the seed, so the split is stable across runs and machines.
+   eval accuracy measures answers to prompts the model never saw. The side is
+   ``preflab.formats.preferences.split_of``, a hash of the seed and the prompt, the same rule as
+   the Hugging Face dataset export's train / test split: stable across runs and machines, and
+   with the same seed and fraction the export's test split holds exactly the eval prompts. Each
+   prompt is judged alone, so a few prompts may leave the eval set empty.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+
+from ..formats.preferences import prompt_key, split_of
 
 
 class DataError(ValueError):
@@ -44,7 +48,7 @@ class Pair:
     @property
     def prompt_key(self) -> str:
         """The prompt as one string, for grouping (same prompt, same split side)."""
-        return self.prompt if isinstance(self.prompt, str) else orjson.dumps(self.prompt).decode()
+        return prompt_key(self.prompt)
 
 
 @dataclass
@@ -138,20 +142,10 @@ def from_rows(rows: Iterable[tuple[str, dict] | dict]) -> Loaded:
 
 
 def split_by_prompt(pairs: list[Pair], eval_fraction: float, seed: int) -> tuple[list[Pair], list[Pair]]:
-    """Train and eval pairs; all pairs of one prompt go to the same side.
-
-    A prompt goes to eval when its seeded hash falls below ``eval_fraction``. With fewer than two
-    prompts, or a fraction of 0, everything trains and eval is empty."""
-    if eval_fraction <= 0:
-        return list(pairs), []
-    prompts = {p.prompt_key for p in pairs}
-    if len(prompts) < 2:
-        return list(pairs), []
-    ranked = sorted(prompts, key=lambda k: hashlib.sha256(f"{seed}\0{k}".encode()).digest())
-    n_eval = min(len(ranked) - 1, max(1, round(len(ranked) * eval_fraction)))
-    held = set(ranked[:n_eval])
-    train = [p for p in pairs if p.prompt_key not in held]
-    evals = [p for p in pairs if p.prompt_key in held]
+    """Train and eval pairs; all pairs of one prompt go to the same side (``split_of``, rule 3)."""
+    held = [split_of(p.prompt, eval_fraction, seed) == "test" for p in pairs]
+    train = [p for p, out in zip(pairs, held, strict=True) if not out]
+    evals = [p for p, out in zip(pairs, held, strict=True) if out]
     return train, evals
 
 

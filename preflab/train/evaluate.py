@@ -1,7 +1,10 @@
 """How well a reward model agrees with held-out preferences. The statistics are pure Python.
 
 - accuracy: share of pairs whose chosen answer gets the higher reward (a tie counts half), with a
-  95% Wilson score interval;
+  95% Wilson score interval clustered by prompt: the pairs of one prompt (every pair of a Ranker
+  task, or several tasks asking the same prompt) are not independent, so the interval is Wilson's
+  for the effective number of pairs, n over the design effect, from the cluster-robust variance
+  (``clustered_wilson``); with one pair per prompt it is the plain Wilson interval;
 - by agreement level: "unanimous" (agreement 1.0), "split" (below 1.0), "unknown" (no agreement
   in the row), so one sees whether the model fails where labelers disagreed too;
 - calibration: pairs binned by the model's confidence in its preferred answer,
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from .data import Pair, length_baseline
@@ -23,13 +27,43 @@ from .data import Pair, length_baseline
 CALIBRATION_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
-def wilson(hits: float, n: int, z: float = 1.959964) -> tuple[float | None, float | None]:
+def wilson(hits: float, n: float, z: float = 1.959964) -> tuple[float | None, float | None]:
     if n == 0:
         return None, None
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def effective_pairs(hits: Sequence[float], clusters: Sequence[Hashable]) -> float:
+    """How many independent pairs ``hits`` are worth when the pairs of one cluster are alike:
+    ``p (1 - p) / v``, v the cluster-robust (CR0) variance of the mean accuracy p, the sum over
+    clusters of ``(hits_c - p n_c)**2 / n**2``. Kept between ``n**2 / sum(n_c**2)`` (every
+    cluster's pairs alike, as good as one pair per cluster of equal size) and n (independent
+    pairs: a cluster never counts for more). With p 0 or 1, where v tells nothing, the former."""
+    n = len(hits)
+    p = sum(hits) / n
+    totals: dict[Hashable, float] = defaultdict(float)
+    sizes: Counter = Counter()
+    for hit, cluster in zip(hits, clusters, strict=True):
+        totals[cluster] += hit
+        sizes[cluster] += 1
+    alike = n * n / sum(m * m for m in sizes.values())
+    if p in (0.0, 1.0):
+        return alike
+    variance = sum((totals[c] - p * m) ** 2 for c, m in sizes.items()) / (n * n)
+    return n if variance == 0 else min(n, max(alike, p * (1 - p) / variance))
+
+
+def clustered_wilson(
+    hits: Sequence[float], clusters: Sequence[Hashable]
+) -> tuple[float | None, float | None]:
+    """The 95% Wilson interval of the mean of ``hits`` for ``effective_pairs`` of them."""
+    if not hits:
+        return None, None
+    n = effective_pairs(hits, clusters)
+    return wilson(sum(hits) / len(hits) * n, n)
 
 
 def _hit(chosen: float, rejected: float) -> float:
@@ -51,15 +85,18 @@ def report(rewards: Sequence[tuple[float, float]], pairs: Sequence[Pair]) -> dic
     n = len(pairs)
     hits = [_hit(c, r) for c, r in rewards]
     accuracy = sum(hits) / n if n else None
-    low, high = wilson(sum(hits), n)
-    by_level: dict[str, list[float]] = {}
-    for pair, hit in zip(pairs, hits, strict=True):
-        by_level.setdefault(agreement_level(pair), []).append(hit)
+    prompts = [pair.prompt_key for pair in pairs]
+    low, high = clustered_wilson(hits, prompts)
+    by_level: dict[str, tuple[list[float], list[str]]] = {}
+    for pair, hit, prompt in zip(pairs, hits, prompts, strict=True):
+        level = by_level.setdefault(agreement_level(pair), ([], []))
+        level[0].append(hit)
+        level[1].append(prompt)
     by_agreement = {}
     for level in ("unanimous", "split", "unknown"):
         if level in by_level:
-            values = by_level[level]
-            lo, hi = wilson(sum(values), len(values))
+            values, clusters = by_level[level]
+            lo, hi = clustered_wilson(values, clusters)
             by_agreement[level] = {
                 "pairs": len(values),
                 "accuracy": sum(values) / len(values),
@@ -88,6 +125,8 @@ def report(rewards: Sequence[tuple[float, float]], pairs: Sequence[Pair]) -> dic
     gaps = [c - r for c, r in rewards]
     return {
         "pairs": n,
+        "prompts": len(set(prompts)),
+        "effective_pairs": effective_pairs(hits, prompts) if n else None,
         "accuracy": accuracy,
         "ci_low": low,
         "ci_high": high,
@@ -115,7 +154,8 @@ def _pct(value) -> str:
 
 def format_report(r: dict) -> str:
     lines = [
-        f"pairs              {r['pairs']}",
+        f"pairs              {r['pairs']} of {r['prompts']} prompts"
+        + (f" (worth {r['effective_pairs']:.1f} independent pairs)" if r["pairs"] else ""),
         f"accuracy           {_pct(r['accuracy'])}  (95% CI {_pct(r['ci_low'])} - {_pct(r['ci_high'])})",
         f"length baseline    {_pct(r['length_baseline'])}  (the longer answer wins)",
         f"chance             {_pct(r['chance'])}",

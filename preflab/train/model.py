@@ -13,6 +13,7 @@ BERT's own pair format. Too long inputs keep the answer and the end of the promp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 from .data import Pair, render
@@ -40,30 +41,66 @@ def load_tokenizer(path: str | Path):
     return tokenizer
 
 
-def load_model(path: str | Path, tokenizer, *, dtype=None):
+def load_model(path: str | Path, tokenizer, *, dtype=None, trained: bool = False):
     """A sequence-classification model with one output (the reward) from a local checkpoint.
 
-    A causal LM checkpoint gets a new, randomly initialised score head, and so does a classifier
-    with another number of labels; a trained reward model loads as it was saved."""
+    For training (``trained=False``) a causal LM or base encoder checkpoint gets a new, randomly
+    initialised score head, and so does a classifier with another number of labels. For scoring
+    and evaluating (``trained=True``) the checkpoint must already be a one-score reward model: one
+    whose config has one label and whose weights leave nothing for transformers to initialise
+    anew (its load report lists no missing or mismatched weights); any other is refused with a
+    ``ModelError``, so no random head ever scores anything."""
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     path = Path(path)
     if not (path / "config.json").is_file():
         raise ModelError(f"{path} is not a Hugging Face checkpoint folder (no config.json)")
-    config = AutoConfig.from_pretrained(str(path), num_labels=1, local_files_only=True)  # nosec B615
+    # local files only (here and below): nothing is ever fetched from a model hub
+    config = AutoConfig.from_pretrained(str(path), local_files_only=True)  # nosec B615
+    if trained and config.num_labels != 1:
+        raise ModelError(
+            _not_a_reward_model(
+                path, config, f"its config has {config.num_labels} labels where a reward model has one"
+            )
+        )
+    config.num_labels = 1
     config.pad_token_id = tokenizer.pad_token_id
     if getattr(config, "problem_type", None) is None:
         config.problem_type = "regression"
-    try:
-        from trl.trainer.reward_trainer import suppress_seqcls_warning
-    except ImportError:  # pragma: no cover - trl is part of the extra
-        from contextlib import nullcontext as suppress_seqcls_warning
-    with suppress_seqcls_warning():
-        model = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
-            str(path), config=config, dtype=dtype, ignore_mismatched_sizes=True, local_files_only=True
+    quiet = nullcontext
+    if not trained:  # TRL's filter hides a new score head from the load report: only when one is wanted
+        with suppress(ImportError):  # trl is part of the extra
+            from trl.trainer.reward_trainer import suppress_seqcls_warning as quiet
+    with quiet():
+        model, report = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
+            str(path),
+            config=config,
+            dtype=dtype,
+            ignore_mismatched_sizes=True,
+            local_files_only=True,
+            output_loading_info=True,
+        )
+    fresh = sorted({*report["missing_keys"], *(key for key, *_ in report["mismatched_keys"])})
+    if trained and fresh:
+        raise ModelError(
+            _not_a_reward_model(
+                path,
+                config,
+                f"it has no trained weights for {', '.join(fresh[:5])}"
+                + (f" and {len(fresh) - 5} more" if len(fresh) > 5 else "")
+                + " (they would be random)",
+            )
         )
     model.config.pad_token_id = tokenizer.pad_token_id
     return model
+
+
+def _not_a_reward_model(path: Path, config, why: str) -> str:
+    kind = ", ".join(config.architectures or []) or config.model_type
+    return (
+        f"{path} is not a reward model: {why}. It holds a {kind} checkpoint; score and evaluate need "
+        "a sequence-classification model with one output, e.g. what preflab train writes"
+    )
 
 
 def parameter_count(model) -> int:
@@ -157,11 +194,12 @@ def score_pairs(model, tokenizer, pairs: Sequence[Pair], *, max_length: int = 51
 
 
 def load_reward_model(path: str | Path):
-    """(model, tokenizer, max_length) of a trained reward model folder, on the GPU when there is one."""
+    """(model, tokenizer, max_length) of a trained reward model folder, on the GPU when there is one;
+    any other checkpoint is refused (``load_model(trained=True)``)."""
     import torch
 
     tokenizer = load_tokenizer(path)
-    model = load_model(path, tokenizer)
+    model = load_model(path, tokenizer, trained=True)
     if torch.cuda.is_available():
         model = model.to("cuda", dtype=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
     max_length = int(getattr(model.config, "preflab_max_length", 0) or 512)

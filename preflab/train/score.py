@@ -7,8 +7,10 @@ result is a Pairwise result for the answer with the higher reward (``"left"`` is
 ``sigmoid(|r_left - r_right|)``: 0.5 when it cannot tell the answers apart, near 1 when it is
 sure. Uncertainty sampling hands out the lowest scores first.
 
-Tasks are read and written a page at a time, each page in one short write transaction. A rerun
-with the same ``model_version`` replaces that version's predictions instead of adding more.
+Tasks are read and scored a page at a time, with no lock held; the predictions of all pages
+are then stored in one write transaction that replaces every earlier prediction of the same
+``model_version`` in the project. A run that fails part-way (out of memory, interrupted) stores
+nothing, so a version never mixes two runs; only the short write phase holds the write lock.
 """
 
 from __future__ import annotations
@@ -129,8 +131,9 @@ def score_project(
     if first is None:
         return ScoreResult(0, 0, model_version, time.perf_counter() - started)
     model, tokenizer, max_length = load_reward_model(model_dir)
-    columns = (tasks.c.id, tasks.c.project_id, tasks.c.data, tasks.c.updated_by)
-    scored = skipped = 0
+    columns = (tasks.c.id, tasks.c.data)
+    predicted: list[tuple[int, list, float]] = []  # (task id, result, score) of every page
+    skipped = 0
     after = 0
     while True:
         with store.read() as conn:
@@ -147,19 +150,18 @@ def score_project(
         if not page:
             break
         after = page[-1]["id"]
-        items = [(row, task_pair(spec, orjson.loads(row["data"]))) for row in page]
-        usable = [(row, pair) for row, pair in items if pair is not None]
+        items = [(row["id"], task_pair(spec, orjson.loads(row["data"]))) for row in page]
+        usable = [(task_id, pair) for task_id, pair in items if pair is not None]
         skipped += len(items) - len(usable)
         values = score_pairs(
             model, tokenizer, [p for _, p in usable], max_length=max_length, batch_size=batch_size
         )
-        scored_page = [
-            (row, *prediction(spec, r_left, r_right))
-            for (row, _), (r_left, r_right) in zip(usable, values, strict=True)
-        ]
-        with store.write() as conn:
-            annotation_store.replace_predictions(conn, project, scored_page, model_version)
-        scored += len(usable)
+        predicted.extend(
+            (task_id, *prediction(spec, r_left, r_right))
+            for (task_id, _), (r_left, r_right) in zip(usable, values, strict=True)
+        )
         if progress:
             progress(len(items))
-    return ScoreResult(scored, skipped, model_version, time.perf_counter() - started)
+    with store.write() as conn:
+        annotation_store.replace_predictions(conn, project_id, predicted, model_version)
+    return ScoreResult(len(predicted), skipped, model_version, time.perf_counter() - started)

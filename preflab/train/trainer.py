@@ -40,7 +40,7 @@ class Prepared:
 
 
 def prepare(source_pairs: pdata.Loaded, config: TrainConfig, source: str) -> Prepared:
-    train, evals = pdata.split_by_prompt(source_pairs.pairs, config.eval_fraction, config.seed)
+    train, evals = pdata.split_by_prompt(source_pairs.pairs, config.eval_fraction, config.split_seed)
     return Prepared(train=train, eval=evals, dropped=source_pairs.dropped, source=source)
 
 
@@ -285,7 +285,7 @@ tokenizers, the answer, then EOS (SEP for tokenizers without EOS).
 | precision | {s["precision"]} |
 | gradient checkpointing | {s["gradient_checkpointing"]} |
 | length-grouped batches | {s["group_by_length"]} (padded to a multiple of {s["pad_to_multiple_of"]}) |
-| seed | {s["seed"]} |
+| seed (split by prompt) | {s["seed"]} ({s["split_seed"]}) |
 | steps | {metrics["steps"]} |
 | parameters | {metrics["parameters"]:,} |
 

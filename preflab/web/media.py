@@ -5,9 +5,18 @@
 - ``/data/local-files/?d=<relative path>``: files under ``local_files_document_root`` when
   ``local_files_serving_enabled`` is on (Label Studio's ``LOCAL_FILES_*`` settings).
 
-Only signed-in users (browser session or API token) get them. A path is resolved (symlinks
-followed) and served only when the result is a regular file inside the root; anything else is a
-404, the same answer as a missing file, so nothing about the disk outside the root leaks. Images,
+Media is authorized per project, like every route:
+
+- an upload belongs to the project its first folder names (``/data/upload/<project id>/…``, Label
+  Studio's layout): it is served to whoever may see that project;
+- a local file is served to whoever may see a project with a task whose data holds its address
+  (``/data/local-files/?d=<path>``, or the same with the path percent-encoded, as a value
+  anywhere in the task's data).
+
+Anyone else, signed in or not with a browser session or an API token, gets the same 404 as
+for a missing file. A path is resolved (symlinks followed) and served only when the result is a
+regular file inside the root; anything else is a 404 too, so nothing about the disk outside the
+root, or about projects the caller cannot see, leaks. Images,
 audio, video and a few inert document types are served as what they are; any other file is a
 download (``application/octet-stream``, attachment), so an uploaded HTML or script file never
 runs on this site, and every answer carries a sandboxing Content-Security-Policy of its own.
@@ -17,11 +26,17 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
+import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.engine import RowMapping
 
-from ..api.deps import StoreDep, current_user
+from ..api.deps import StoreDep, current_user, project_for
+from ..store import projects as project_store
+from ..store.schema import tasks
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,11 +113,38 @@ def _not_found() -> HTTPException:
     return HTTPException(404, "Not found.")
 
 
+LOCAL_FILES = ("/data/local-files", "/data/local-files/")
+
+
+def _names_local_file(value, path: str) -> bool:
+    """Whether a task's data holds, as some value at any depth, the address of local file ``path``."""
+    if isinstance(value, str):
+        address = urlsplit(value)
+        return address.path in LOCAL_FILES and path in parse_qs(address.query).get("d", ())
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_names_local_file(child, path) for child in children)
+
+
+def _local_file_allowed(conn: Connection, user: RowMapping, path: str) -> bool:
+    """Whether ``user`` may see a project with a task that references local file ``path``."""
+    visible = [p["id"] for p in project_store.visible(conn, user)]
+    spellings = {path, *(encode(path, safe=safe) for encode in (quote, quote_plus) for safe in ("/", ""))}
+    query = select(tasks.c.data).where(
+        tasks.c.project_id.in_(visible), or_(*(tasks.c.data.contains(s, autoescape=True) for s in spellings))
+    )
+    return any(_names_local_file(orjson.loads(data), path) for data in conn.execute(query).scalars())
+
+
 @router.get("/data/upload/{path:path}")
 def uploaded_file(path: str, request: Request, store: StoreDep):
-    current_user(request, store)
-    root = request.app.state.settings.data_dir / "upload"
-    found = _inside(root, path)
+    user = current_user(request, store)
+    project_id, _, rest = path.partition("/")
+    if not project_id.isascii() or not project_id.isdigit() or len(project_id) > 18:
+        raise _not_found()
+    with store.read() as conn:
+        project_for(conn, user, int(project_id))
+    # inside the project's own folder: "7/../8/a.png" does not reach project 8's files
+    found = _inside(request.app.state.settings.data_dir / "upload" / project_id, rest)
     if found is None:
         raise _not_found()
     return _send(found)
@@ -110,7 +152,7 @@ def uploaded_file(path: str, request: Request, store: StoreDep):
 
 @router.get("/data/local-files")
 def local_file(request: Request, store: StoreDep, d: str = ""):
-    current_user(request, store)
+    user = current_user(request, store)
     settings = request.app.state.settings
     root = settings.local_files_document_root
     if not settings.local_files_serving_enabled or root is None:
@@ -118,4 +160,7 @@ def local_file(request: Request, store: StoreDep, d: str = ""):
     found = _inside(Path(root), d)
     if found is None:
         raise _not_found()
+    with store.read() as conn:
+        if not _local_file_allowed(conn, user, d):
+            raise _not_found()
     return _send(found)

@@ -1,7 +1,9 @@
 """Annotations of a task. Annotators work on their own annotations only.
 
 A submit may carry the client's ``unique_id``: a retry of it returns the first annotation (same
-status, ``Idempotent-Replayed: true``) instead of adding a second. Every annotation answer has
+status, ``Idempotent-Replayed: true``) instead of adding a second. Each labeler counts once per
+task: a second answer by a labeler who has answered the task (another tab or device), or a skip
+after their answer, is a 409 naming their ``annotation``, which they change with a PATCH. Every annotation answer has
 an ``ETag``; ``PATCH`` and ``DELETE`` with an ``If-Match`` that no longer matches answer 412."""
 
 from fastapi import APIRouter, Header, HTTPException, Response
@@ -15,7 +17,7 @@ from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..render import annotation_etag, annotation_json
 from ..schemas import AnnotationIn, AnnotationPatch
-from ..taskviews import visible_task
+from ..taskviews import check_made_for, visible_task
 
 router = APIRouter(tags=["annotations"])
 
@@ -64,7 +66,8 @@ def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: St
     author = user["id"]
     _check_ground_truth(user, body.ground_truth)
     with store.write() as conn:
-        task, project = visible_task(conn, user, task_id)
+        task, _ = visible_task(conn, user, task_id)
+        check_made_for(task, body)
         if body.completed_by is not None and body.completed_by != author:
             require_manager(user)
             if user_store.get(conn, body.completed_by) is None:
@@ -74,7 +77,6 @@ def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: St
             annotation_id, created = annotation_store.create(
                 conn,
                 task,
-                maximum=project["maximum_annotations"],
                 user_id=author,
                 result=body.result,
                 was_cancelled=body.was_cancelled,
@@ -85,6 +87,10 @@ def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: St
             )
         except annotation_store.UniqueIdTaken as exc:
             raise HTTPException(409, str(exc)) from None
+        except annotation_store.AlreadyAnswered as exc:  # nothing written; the page drops its copy
+            return JSONResponse(
+                {"status_code": 409, "detail": str(exc), "annotation": exc.annotation}, status_code=409
+            )
         replayed = {} if created else {"Idempotent-Replayed": "true"}
         return _answer(conn, annotation_store.get(conn, annotation_id), 201, **replayed)
 
@@ -120,10 +126,8 @@ def update_annotation(
 ) -> JSONResponse:
     _check_ground_truth(user, body.ground_truth)
     with store.write() as conn:
-        annotation, project = _locked_annotation(conn, user, annotation_id, if_match)
-        annotation_store.update_annotation(
-            conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"], **body.given()
-        )
+        annotation, _ = _locked_annotation(conn, user, annotation_id, if_match)
+        annotation_store.update_annotation(conn, annotation, user_id=user["id"], **body.given())
         return _answer(conn, annotation_store.get(conn, annotation_id))
 
 
@@ -132,9 +136,7 @@ def delete_annotation(
     annotation_id: int, user: UserDep, store: StoreDep, if_match: str | None = Header(None)
 ) -> Response:
     with store.write() as conn:
-        annotation, project = _locked_annotation(conn, user, annotation_id, if_match)
+        annotation, _ = _locked_annotation(conn, user, annotation_id, if_match)
         require_manager(user)
-        annotation_store.delete_annotation(
-            conn, annotation, maximum=project["maximum_annotations"], user_id=user["id"]
-        )
+        annotation_store.delete_annotation(conn, annotation, user_id=user["id"])
     return Response(status_code=204)

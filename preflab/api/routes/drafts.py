@@ -9,7 +9,7 @@ from ..deps import StoreDep, UserDep, project_for
 from ..jsonresponse import JSONResponse
 from ..render import draft_json
 from ..schemas import DraftIn, DraftPatch
-from ..taskviews import visible_task
+from ..taskviews import check_made_for, visible_task
 
 router = APIRouter(tags=["drafts"])
 
@@ -39,6 +39,7 @@ def _create(conn, user, task, body: DraftIn, annotation_id: int | None = None) -
 def create_draft(task_id: int, body: DraftIn, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.write() as conn:
         task, _ = visible_task(conn, user, task_id)
+        check_made_for(task, body)
         return _create(conn, user, task, body)
 
 
@@ -49,6 +50,7 @@ def create_annotation_draft(
     """A draft of a change to one of the caller's own annotations."""
     with store.write() as conn:
         task, _ = visible_task(conn, user, task_id)
+        check_made_for(task, body)
         annotation = annotation_store.get(conn, annotation_id)
         if annotation is None or annotation["task_id"] != task_id or annotation["completed_by"] != user["id"]:
             raise HTTPException(404, "Not found.")

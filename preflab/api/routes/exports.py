@@ -1,5 +1,8 @@
 """Exports: the synchronous export, the formats list, and export snapshots."""
 
+import itertools
+from collections.abc import Iterator
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -32,10 +35,25 @@ def _format(request: Request) -> str:
     return exports.check_format(params.get("exportType") or params.get("export_type") or "JSON")
 
 
-def _download(chunks, project_id: int, fmt: str) -> StreamingResponse:
+#: What a download makes before its answer starts (all of a small export).
+HEAD_BYTES = 256 * 1024
+
+
+def _download(chunks: Iterator[bytes], project_id: int, fmt: str) -> StreamingResponse:
+    """A streamed download that no client can take for a whole one when it fails. Its first
+    ``HEAD_BYTES`` are made before the answer starts, so what fails early (the project, its
+    config, a bad row among the first ones) is an error status. Past that, a failure aborts the
+    connection without the chunked body's final chunk (the ASGI server does that when the stream
+    raises), which every HTTP/1.1 client reports as an error (an incomplete chunked read)."""
+    head, size = [], 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size >= HEAD_BYTES:
+            break
     filename = exports.default_filename(project_id, fmt, now())
     return StreamingResponse(
-        chunks,
+        itertools.chain(head, chunks),
         media_type=exports.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -90,6 +108,7 @@ def _snapshot_json(row, creator) -> dict:
         "created_at": row["created_at"],
         "finished_at": row["finished_at"],
         "status": row["status"],
+        "error": row["error"],  # preflab: why a failed snapshot failed
         "md5": row["md5"],
         "counters": {"task_number": row["task_count"]},
         "converted_formats": [],
@@ -119,21 +138,34 @@ async def create_snapshot(
             count, md5 = exports.write_snapshot(
                 store, project_id, export_id, all_tasks=all_tasks, ids=selection
             )
+            with store.write() as conn:
+                snapshots.finish(conn, export_id, md5=md5, task_count=count)
+                return _snapshot_json(snapshots.get(conn, project_id, export_id), user)
+        except snapshots.SnapshotGivenUp as exc:  # marked failed already: it made no progress
+            raise HTTPException(500, str(exc)) from None
         except BaseException:
             with store.write() as conn:
-                snapshots.fail(conn, export_id)
+                snapshots.fail(conn, export_id, "the export failed (see the server's log)")
             raise
-        with store.write() as conn:
-            snapshots.finish(conn, export_id, md5=md5, task_count=count)
-            return _snapshot_json(snapshots.get(conn, project_id, export_id), user)
 
     return JSONResponse(await run_in_threadpool(make), status_code=201)
+
+
+def _settle(store, project_id: int) -> None:
+    """Mark the project's dead snapshots failed (a write only when there is one)."""
+    with store.read() as conn:
+        if not snapshots.stale(conn, project_id):
+            return
+    with store.write() as conn:
+        snapshots.fail_stale(conn, project_id)
 
 
 @router.get("/api/projects/{project_id}/exports")
 def list_snapshots(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     with store.read() as conn:
         project_for(conn, user, project_id, manage=True)
+    _settle(store, project_id)
+    with store.read() as conn:
         return JSONResponse(
             [
                 _snapshot_json(row, user_store.get(conn, row["created_by"]) if row["created_by"] else None)
@@ -150,20 +182,36 @@ def _snapshot(conn, user, project_id: int, export_id: int):
     return project, row
 
 
+def _current_snapshot(store, user, project_id: int, export_id: int):
+    """The project and the snapshot, marked failed first when its builder died."""
+    with store.read() as conn:
+        _snapshot(conn, user, project_id, export_id)
+    _settle(store, project_id)
+    with store.read() as conn:
+        return _snapshot(conn, user, project_id, export_id)
+
+
+def _not_ready(export_id: int, row) -> str:
+    if row["status"] == "failed" and row["error"]:
+        return f"export {export_id} failed: {row['error']}"
+    return f"export {export_id} is not ready (status: {row['status']})"
+
+
 @router.get("/api/projects/{project_id}/exports/{export_id}")
 def get_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
+    _, row = _current_snapshot(store, user, project_id, export_id)
     with store.read() as conn:
-        _, row = _snapshot(conn, user, project_id, export_id)
-        return JSONResponse(
-            _snapshot_json(row, user_store.get(conn, row["created_by"]) if row["created_by"] else None)
-        )
+        creator = user_store.get(conn, row["created_by"]) if row["created_by"] else None
+    return JSONResponse(_snapshot_json(row, creator))
 
 
 @router.delete("/api/projects/{project_id}/exports/{export_id}", status_code=204)
 def delete_snapshot(project_id: int, export_id: int, user: UserDep, store: StoreDep) -> Response:
     with store.write() as conn:
         _snapshot(conn, user, project_id, export_id)
+        old = snapshots.old_files(conn, project_id=project_id, export_id=export_id)
         snapshots.remove(conn, export_id)
+    snapshots.remove_files(old)
     return Response(status_code=204)
 
 
@@ -172,18 +220,20 @@ def download_snapshot(
     project_id: int, export_id: int, request: Request, user: UserDep, store: StoreDep
 ) -> StreamingResponse:
     fmt = _format(request)
-    with store.read() as conn:
-        project, row = _snapshot(conn, user, project_id, export_id)
+    project, row = _current_snapshot(store, user, project_id, export_id)
     if row["status"] != "completed":
-        raise HTTPException(404, f"export {export_id} is not ready (status: {row['status']})")
+        raise HTTPException(404, _not_ready(export_id, row))
     chunks = exports.convert_snapshot(
-        lambda: snapshots.open_bytes(store, export_id),
+        lambda: snapshots.open_bytes(store, export_id, row["md5"]),
         fmt,
         project["label_config"],
         randomized=bool(project["randomize_order"]),
         neutralize=flag(request, "neutralize_formulas"),
     )
-    return _download(chunks, project_id, fmt)
+    try:
+        return _download(chunks, project_id, fmt)
+    except snapshots.SnapshotDamaged as exc:
+        raise HTTPException(410, str(exc)) from None
 
 
 @router.post("/api/projects/{project_id}/exports/{export_id}/convert")
@@ -195,8 +245,7 @@ def convert_snapshot(
     fmt = exports.check_format(body.export_type)
     if fmt not in ls_formats:
         raise ValidationFailed("export_type", f"snapshots convert to {', '.join(ls_formats)}, not {fmt}")
-    with store.read() as conn:
-        _, row = _snapshot(conn, user, project_id, export_id)
+    _, row = _current_snapshot(store, user, project_id, export_id)
     if row["status"] != "completed":
-        raise HTTPException(400, f"export {export_id} is not ready (status: {row['status']})")
+        raise HTTPException(400, _not_ready(export_id, row))
     return JSONResponse({"export_type": fmt, "converted_format": export_id})

@@ -1,5 +1,6 @@
 """Predictions (a model's results for a task): create, list, read, change, delete, and the model
-versions of a project. Annotators see them (the labeling page shows them); managers change them.
+versions of a project. Annotators see them only where the project's ``show_collab_predictions``
+is on (Label Studio's default); managers see and change them.
 ``result`` may be the short form ``{control name: value}``, expanded from the project's config."""
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -14,7 +15,7 @@ from ..jsonresponse import JSONResponse
 from ..params import integer
 from ..render import prediction_json
 from ..schemas import PredictionIn, PredictionPatch
-from ..taskviews import visible_task
+from ..taskviews import shows_predictions, visible_task
 
 router = APIRouter(tags=["predictions"])
 
@@ -32,7 +33,10 @@ def _visible_prediction(conn, user, prediction_id: int, *, manage: bool = False)
     prediction = annotation_store.get_prediction(conn, prediction_id)
     if prediction is None:
         raise HTTPException(404, "Not found.")
-    return prediction, project_for(conn, user, prediction["project_id"], manage=manage)
+    project = project_for(conn, user, prediction["project_id"], manage=manage)
+    if not shows_predictions(user, project):
+        raise HTTPException(404, "Not found.")
+    return prediction, project
 
 
 @router.post("/api/predictions", status_code=201)
@@ -47,7 +51,7 @@ def create_prediction(body: PredictionIn, user: UserDep, store: StoreDep) -> JSO
             score=body.score,
             model_version=body.model_version or "",
         )
-        task_store.recount(conn, task["id"], project["maximum_annotations"], user["id"])
+        task_store.recount(conn, task["id"], user["id"])
         return JSONResponse(
             prediction_json(annotation_store.get_prediction(conn, prediction_id)), status_code=201
         )
@@ -60,12 +64,14 @@ def list_predictions(request: Request, user: UserDep, store: StoreDep) -> JSONRe
     project_id = integer(request, "project", 0, minimum=0)
     with store.read() as conn:
         if task_id:
-            task, _ = visible_task(conn, user, task_id)
+            task, project = visible_task(conn, user, task_id)
             project_id = task["project_id"]
         elif project_id:
-            project_for(conn, user, project_id)
+            project = project_for(conn, user, project_id)
         else:
             raise HTTPException(400, "query parameter task or project is required")
+        if not shows_predictions(user, project):
+            return JSONResponse([])
         rows = annotation_store.list_predictions(conn, project_id=project_id, task_id=task_id or None)
         return JSONResponse([prediction_json(row) for row in rows])
 
@@ -84,7 +90,7 @@ def update_prediction(
     with store.write() as conn:
         prediction, project = _visible_prediction(conn, user, prediction_id, manage=True)
         fields = body.given()
-        if "result" in fields:
+        if fields.get("result") is not None:
             fields["result"] = _result(fields["result"], project)
         annotation_store.update_prediction(conn, prediction, **fields)
         return JSONResponse(prediction_json(annotation_store.get_prediction(conn, prediction_id)))
@@ -93,11 +99,9 @@ def update_prediction(
 @router.delete("/api/predictions/{prediction_id}", status_code=204)
 def delete_prediction(prediction_id: int, user: UserDep, store: StoreDep) -> Response:
     with store.write() as conn:
-        prediction, project = _visible_prediction(conn, user, prediction_id)
+        prediction, _ = _visible_prediction(conn, user, prediction_id)
         require_manager(user)
-        annotation_store.delete_prediction(
-            conn, prediction, maximum=project["maximum_annotations"], user_id=user["id"]
-        )
+        annotation_store.delete_prediction(conn, prediction, user_id=user["id"])
     return Response(status_code=204)
 
 
@@ -105,7 +109,9 @@ def delete_prediction(prediction_id: int, user: UserDep, store: StoreDep) -> Res
 def model_versions(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
     """How many predictions each model version has in the project: ``{version: count}``."""
     with store.read() as conn:
-        project_for(conn, user, project_id)
+        project = project_for(conn, user, project_id)
+        if not shows_predictions(user, project):
+            return JSONResponse({})
         return JSONResponse(annotation_store.model_versions(conn, project_id))
 
 
@@ -137,5 +143,5 @@ def import_predictions(
                 model_version=item.model_version or "",
             )
         for task_id in sorted(tasks):
-            task_store.recount(conn, task_id, project["maximum_annotations"], user["id"])
+            task_store.recount(conn, task_id, user["id"])
     return JSONResponse({"created": len(body)}, status_code=201)

@@ -7,11 +7,11 @@ from ... import gallery
 from ...domain import labelconfig
 from ...store import annotations as annotation_store
 from ...store import projects as project_store
-from ...store import queue
+from ...store import queue, snapshots
 from ...store import tasks as task_store
 from ...store import usage as usage_store
 from ...store import users as user_store
-from ..deps import StoreDep, UserDep, project_for, require_manager
+from ..deps import CSRF_HEADER, StoreDep, UserDep, project_for, require_manager, same_secret, session_user
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import int_list, integer
@@ -22,6 +22,33 @@ from ..taskviews import task_payload
 router = APIRouter(tags=["projects"])
 
 DEFAULT_CONFIG = "<View></View>"
+
+# Label Studio settings for features preflab does not have: their default (Label Studio's) is
+# accepted, as clients and copies of Label Studio projects send it; any other value is refused
+# (400 naming the field) rather than stored and ignored.
+UNSUPPORTED = {
+    "show_overlap_first": (
+        False,
+        "preflab's queue does not hand out the tasks that need the full overlap first; "
+        "overlap_cohort_percentage alone decides which tasks get it",
+    ),
+    "min_annotations_to_start_training": (
+        0,
+        "preflab connects no ML backend to start training; train reward models with `preflab train`",
+    ),
+    "show_annotation_history": (False, "the labeling page has no annotation history panel"),
+    "is_published": (
+        False,
+        "publishing is a Label Studio Enterprise step that preflab, like Label Studio Community, "
+        "does not have: a project is open to its annotators (its members when restricted) from the start",
+    ),
+}
+
+
+def _check_supported(fields: dict) -> None:
+    for name, (default, why) in UNSUPPORTED.items():
+        if name in fields and fields[name] != default:
+            raise ValidationFailed(name, f"{name}: only {orjson.dumps(default).decode()} is supported: {why}")
 
 
 def _payload(conn, project, user) -> dict:
@@ -94,6 +121,7 @@ def list_projects(request: Request, user: UserDep, store: StoreDep) -> JSONRespo
 def create_project(body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
     require_manager(user)
     fields = body.given()
+    _check_supported(fields)
     fields["label_config"] = fields.get("label_config") or DEFAULT_CONFIG
     with store.write() as conn:
         _check_config(conn, fields["label_config"])
@@ -149,6 +177,7 @@ def update_project(project_id: int, body: ProjectIn, user: UserDep, store: Store
     fields = body.given()
     with store.write() as conn:
         project_for(conn, user, project_id, manage=True)
+        _check_supported(fields)
         if "label_config" in fields:
             fields["label_config"] = fields["label_config"] or DEFAULT_CONFIG
             _check_config(conn, fields["label_config"], project_id)
@@ -166,8 +195,21 @@ def update_project(project_id: int, body: ProjectIn, user: UserDep, store: Store
 def delete_project(project_id: int, user: UserDep, store: StoreDep) -> Response:
     with store.write() as conn:
         project_for(conn, user, project_id, manage=True)
+        old = snapshots.old_files(conn, project_id=project_id)  # snapshot files from before 0009
         project_store.delete_project(conn, project_id)
+    snapshots.remove_files(old)
     return Response(status_code=204)
+
+
+def _require_csrf_for_sessions(request: Request, store) -> None:
+    """A GET that changes something (a claim): with a browser session it must carry the
+    session's CSRF header, so that no element a page draws (an image whose address task data
+    chose, a link) can make it; token clients (``Authorization`` header) call it as in Label Studio."""
+    if request.headers.get("authorization"):
+        return
+    found = session_user(request, store)
+    if found is None or not same_secret(request.headers.get(CSRF_HEADER, ""), found[1]):
+        raise HTTPException(403, "CSRF token missing or incorrect.")
 
 
 @router.get("/api/projects/{project_id}/next")
@@ -176,7 +218,9 @@ def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep)
     project's ``maximum_annotations``, never the same last slot as another labeler.
     ``keep=ID`` (repeatable) keeps the caller's claims on those tasks and answers another one,
     so a page can prefetch the task after the one on screen. When nothing is left the answer is
-    404, or 204 with ``empty=204`` (a page that expects the end, without an error in its console)."""
+    404, or 204 with ``empty=204`` (a page that expects the end, without an error in its console).
+    A browser session must send its ``X-CSRFToken`` header, as for any write."""
+    _require_csrf_for_sessions(request, store)
     ttl = request.app.state.settings.lock_ttl
     keep = int_list(request, "keep") or ()
     if len(set(keep)) > queue.MAX_KEEP:

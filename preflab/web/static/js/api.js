@@ -1,5 +1,6 @@
 // Talking to the preflab API from pages: the browser session cookie authenticates, and every
-// request that changes something carries the session's CSRF token. A token gone stale (the user
+// request carries the session's CSRF token (writes need it, and so does GET /next, which claims
+// a task: no image or link a page draws can send the header). A token gone stale (the user
 // logged in again in another tab) is refreshed from /api/current-user/session and the request
 // retried once, as long as the session still belongs to the user the page was drawn for.
 
@@ -8,9 +9,10 @@ const pageUser = Number(document.querySelector('meta[name="user-id"]')?.content 
 export const CSRF_FAILED = "CSRF token missing or incorrect.";
 
 export class ApiError extends Error {
-  constructor(status, message, { retryAfter = null, code = null } = {}) {
+  constructor(status, message, { retryAfter = null, code = null, body = null } = {}) {
     super(message);
     this.status = status;
+    this.body = body; // the server's JSON answer, when it sent one
     this.retryAfter = retryAfter; // seconds, from a Retry-After header
     this.code = code; // "login": no session; "other-user": the cookie is someone else's now
   }
@@ -56,8 +58,7 @@ export async function api(path, { method = "GET", body } = {}) {
   const json = body !== undefined && !(body instanceof FormData);
   if (json) payload = JSON.stringify(body);
   for (let attempt = 0; ; attempt++) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") headers["X-CSRFToken"] = csrf;
+    const headers = { Accept: "application/json", "X-CSRFToken": csrf };
     if (json) headers["Content-Type"] = "application/json";
     let response;
     try {
@@ -72,7 +73,7 @@ export async function api(path, { method = "GET", body } = {}) {
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     const detail = (data && data.detail) || response.statusText;
-    if (response.status === 403 && detail === CSRF_FAILED && method !== "GET" && attempt === 0) {
+    if (response.status === 403 && detail === CSRF_FAILED && attempt === 0) {
       const state = await refreshCsrf();
       if (state === "ok") continue;
       if (state === "login") {
@@ -85,7 +86,10 @@ export async function api(path, { method = "GET", body } = {}) {
     }
     if (!response.ok) {
       const retryAfter = Number(response.headers.get("Retry-After")) || null;
-      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail), { retryAfter });
+      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail), {
+        retryAfter,
+        body: data,
+      });
     }
     return data;
   }

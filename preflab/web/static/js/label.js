@@ -18,7 +18,9 @@ const sync = document.getElementById("sync");
 const title = document.getElementById("task-title");
 const progressInfo = document.getElementById("progress-info");
 const dialog = document.getElementById("instructions");
-const draftKey = (taskId) => `preflab:draft:${userId}:${taskId}`;
+// A draft names its task by project, id and inner id: a draft of a deleted task never reaches
+// another task that came to have its id.
+const draftKey = (task) => `preflab:draft:${userId}:${projectId}:${task.id}:${task.inner_id}`;
 const tabId = uuid();
 const tabKey = (id) => `preflab:tab:${userId}:${projectId}:${id}`;
 const TAB_PREFIX = `preflab:tab:${userId}:${projectId}:`;
@@ -146,6 +148,7 @@ async function nextTask() {
 }
 
 function show(task, { annotation = null, resume = null } = {}) {
+  current?.iface.flush(); // text typed on the task leaving the screen stays in its draft
   if (!task) {
     current = null;
     left = 0;
@@ -176,7 +179,7 @@ function show(task, { annotation = null, resume = null } = {}) {
   });
   // a draft from this browser, else one kept on the server (made on another machine), else the answer
   const serverDraft = (task.drafts || []).filter((d) => d.annotation === (annotation?.id ?? null)).at(-1);
-  const draft = JSON.parse(localStorage.getItem(draftKey(task.id)) || "null") ?? serverDraft?.result;
+  const draft = JSON.parse(localStorage.getItem(draftKey(task)) || "null") ?? serverDraft?.result;
   if (draft) iface.load(draft);
   else if (annotation) iface.load(annotation.result);
   current = {
@@ -239,7 +242,7 @@ let draftTimer = null;
 function saveDraft() {
   if (!current) return;
   const result = current.iface.result();
-  localStorage.setItem(draftKey(current.task.id), JSON.stringify(result));
+  localStorage.setItem(draftKey(current.task), JSON.stringify(result));
   clearTimeout(draftTimer);
   const on = current;
   draftTimer = setTimeout(() => saveServerDraft(on, result), 1500);
@@ -252,7 +255,8 @@ async function saveServerDraft(on, result) {
       ? `/api/tasks/${on.task.id}/annotations/${on.annotationId}/drafts`
       : `/api/tasks/${on.task.id}/drafts`;
   try {
-    const saved = await api(path, { method: on.draftId ? "PATCH" : "POST", body: { result } });
+    const made = on.draftId ? {} : { project: projectId, task_inner_id: on.task.inner_id };
+    const saved = await api(path, { method: on.draftId ? "PATCH" : "POST", body: { result, ...made } });
     on.draftId = saved.id;
   } catch (_) {
     /* the browser's copy stands; the server's is a convenience */
@@ -269,6 +273,7 @@ function advance(resume) {
 
 function submit({ skip = false } = {}) {
   if (!current) return;
+  current.iface.flush();
   const result = skip ? [] : current.iface.result();
   if (!skip && !result.length && (configDoc.querySelector("Pairwise") || !project.enable_empty_annotation)) {
     toast("Choose an answer first: press 1 or 2, or click an answer.", "error");
@@ -283,6 +288,7 @@ function submit({ skip = false } = {}) {
   const entry = outbox.add({
     project: projectId,
     task: current.task.id,
+    inner: current.task.inner_id,
     annotation: current.annotationId,
     body,
     label: `Task ${current.task.inner_id ?? current.task.id} (id ${current.task.id})`,
@@ -291,7 +297,7 @@ function submit({ skip = false } = {}) {
     toast("The browser's storage is full: keep this tab open until your answers are saved.", "error");
   }
   clearTimeout(draftTimer);
-  localStorage.removeItem(draftKey(current.task.id));
+  localStorage.removeItem(draftKey(current.task));
   if (!current.annotationId) {
     history.push({ task: current.task, key: entry.unique_id });
     if (!skip) mine += 1;
@@ -333,7 +339,8 @@ async function sendOne(entry) {
       ? await api(`/api/annotations/${fresh.annotation}`, { method: "PATCH", body: fresh.body })
       : await api(`/api/tasks/${fresh.task}/annotations`, {
           method: "POST",
-          body: { ...fresh.body, unique_id: fresh.unique_id },
+          // the task it was made for: a mismatch (its id now names another task) is refused
+          body: { ...fresh.body, unique_id: fresh.unique_id, project: fresh.project, task_inner_id: fresh.inner },
         });
     outbox.remove(fresh);
     const item = history.find((h) => h.key === fresh.unique_id);
@@ -367,6 +374,13 @@ async function drain() {
           break;
         }
         const fresh = outbox.get(entry);
+        if (err.status === 409 && err.body?.annotation) {
+          // answered already, in another tab or on another device: that first answer stands
+          if (fresh) outbox.remove(fresh);
+          toast(`${entry.label || `Task ${entry.task}`}: you had answered it already (another tab or device); that answer is kept.`, "info");
+          showSync();
+          continue;
+        }
         if (fresh) outbox.put({ ...fresh, error: { status: err.status, message: err.message, at: Date.now() } });
         toast(`${entry.label || `Task ${entry.task}`} was not saved: ${err.message.replace(/\.+$/, "")}. The answer is kept (see the top of the page).`, "error");
         showSync();
@@ -589,7 +603,10 @@ function setupOutbox() {
     announce();
     if (outbox.waiting().length) flush();
   }, 5000);
-  window.addEventListener("pagehide", () => localStorage.removeItem(tabKey(tabId)));
+  window.addEventListener("pagehide", () => {
+    current?.iface.flush(); // what was just typed reaches the draft before the page goes
+    localStorage.removeItem(tabKey(tabId));
+  });
   showSync();
   flush();
 }

@@ -6,22 +6,9 @@ const manager = summary.dataset.manager === "true";
 const PAGE_SIZE = 50;
 let page = 1;
 let ordering = "id";
-let pair = null; // the config's Pairwise: {name, names: [first, second]}
-let verdicts = {}; // Choices option -> "tie" | "both bad", from the option texts
 
 async function loadSummary() {
   const p = await api(`/api/projects/${projectId}`);
-  const controls = Object.entries(p.parsed_label_config || {});
-  const pairwise = controls.find(([, c]) => c.type === "Pairwise");
-  pair = pairwise ? { name: pairwise[0], names: pairwise[1].to_name } : null;
-  verdicts = {};
-  for (const [, c] of controls) {
-    if (c.type !== "Choices") continue;
-    for (const label of c.labels || []) {
-      if (/^(tie|equal|same|both (are )?(good|equal|fine))$/i.test(label.trim())) verdicts[label] = "tie";
-      else if (/^(both|neither)( are| is)? (bad|wrong|poor)$|^neither$/i.test(label.trim())) verdicts[label] = "both bad";
-    }
-  }
   const total = p.task_number;
   const percent = total ? Math.round((100 * p.finished_task_number) / total) : 0;
   summary.replaceChildren(
@@ -31,46 +18,30 @@ async function loadSummary() {
   );
 }
 
-// Each labeler's newest answer to a task is their vote: the pick of the Pairwise, or a tie /
-// both-bad choice. The outcome is the strict majority (computed here, from the annotations the
-// task list already carries; the training export applies the project's full rules).
-function outcome(task) {
-  if (!pair) return null;
-  const newest = new Map();
-  for (const a of task.annotations || []) {
-    if (a.was_cancelled) continue;
-    const previous = newest.get(a.completed_by);
-    if (!previous || a.id > previous.id) newest.set(a.completed_by, a);
-  }
-  const counts = new Map();
-  for (const a of newest.values()) {
-    let vote = null;
-    for (const r of a.result || []) {
-      if (r.from_name === pair.name && (r.value?.selected === "left" || r.value?.selected === "right")) {
-        vote = pair.names[r.value.selected === "left" ? 0 : 1];
-      }
-      for (const choice of r.value?.choices || []) if (verdicts[choice]) vote = verdicts[choice];
-    }
-    if (vote) counts.set(vote, (counts.get(vote) || 0) + 1);
-  }
-  const total = [...counts.values()].reduce((x, y) => x + y, 0);
-  if (!total) return { text: "–", title: "no votes yet" };
-  const ranked = [...counts.entries()].sort((x, y) => y[1] - x[1]);
-  const summary = ranked.map(([k, n]) => `${k} ${n}`).join(" · ");
-  const [winner, top] = ranked[0];
-  const won = top * 2 > total;
-  return { winner: won ? winner : "split", text: summary, title: `${total} vote${total === 1 ? "" : "s"}: ${summary}` };
+// Each task's outcome as the server decides it (the training export's rules and default options),
+// one per comparison: only put into words here.
+const WORDS = { tie: "tie", both_bad: "both bad", no_majority: "split", too_few_votes: "too few votes" };
+
+function outcomeText({ pair, outcome, votes }) {
+  const name = (verdict) => ({ answer1: pair[0], answer2: pair[1] })[verdict] ?? WORDS[verdict];
+  const counted = Object.entries(votes).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]);
+  if (!counted.length) return null;
+  const total = counted.reduce((sum, [, n]) => sum + n, 0);
+  const summary = counted.map(([verdict, n]) => `${name(verdict)} ${n}`).join(" · ");
+  const verdict = outcome === "answer1" || outcome === "answer2" ? `${name(outcome)} wins` : WORDS[outcome];
+  return { verdict, summary, title: `${pair[0]} vs ${pair[1]}: ${total} vote${total === 1 ? "" : "s"}, ${summary}` };
 }
 
 function outcomeCell(task) {
-  const result = outcome(task);
-  if (!result) return el("td", { class: "outcome muted", text: "–" });
-  return el(
-    "td",
-    { class: "outcome", title: result.title, dataset: { winner: result.winner || "" } },
-    result.winner ? el("span", { class: "win", text: result.winner === "split" ? "split" : `${result.winner} wins` }) : null,
-    result.winner ? el("span", { class: "muted", text: ` (${result.text})` }) : result.text,
-  );
+  const outcomes = task.outcomes || [];
+  const found = outcomes.map(outcomeText);
+  if (!found.some(Boolean)) return el("td", { class: "outcome muted", text: "\u2013" });
+  const line = (o) => (o ? [el("span", { class: "win", text: o.verdict }), el("span", { class: "muted", text: ` (${o.summary})` })] : ["\u2013"]);
+  const lines = found.length === 1
+    ? line(found[0])
+    : found.map((o, i) => el("div", {}, `${outcomes[i].pair.join(" vs ")}: `, ...line(o)));
+  const title = found.filter(Boolean).map((o) => o.title).join("\n");
+  return el("td", { class: "outcome", title, dataset: { outcome: outcomes.map((o) => o.outcome).join(" ") } }, ...lines);
 }
 
 function preview(data) {

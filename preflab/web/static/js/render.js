@@ -13,6 +13,10 @@ export class ConfigError extends Error {}
 // Tags this screen draws; other object and control tags (image regions, time series, PDF …) show
 // a notice, and the results they hold are kept as they are when an annotation is saved again.
 const DRAWN = new Set(["View", "Style", "Header", "HyperText", "Text", "Markdown", "Paragraphs", "Chat", "Image", "Audio", "Video", "List", "Pairwise", "Choices", "TextArea", "Rating", "Ranker"]);
+const TYPING_PAUSE_MS = 400; // typed text is saved to the draft after a pause this long
+
+// The keys a Ranker item's text is read from, first found first (preflab/domain/preferences.py).
+const ITEM_TEXT_KEYS = ["body", "text", "content", "html", "answer", "title"];
 const SILENT = new Set(["Filter", "Choice", "Label", "Relation", "Bucket", "Shortcut", "Channel", "MultiChannel"]);
 
 function notDrawn(tag) {
@@ -123,6 +127,7 @@ function node(tag, className, text) {
 //   picked()            Pairwise: the displayed position (0 or 1) of the chosen answer, or null
 //   toggleDiff()        Pairwise of two texts: mark the words that differ between them (or unmark)
 //   togglePrompt()      show a long prompt whole, or clamp it again
+//   flush()             report text typed since the last pause now (onChange)
 // With `fit`, the labeling area fills its host: the two answers side by side, each scrolling on
 // its own, and long texts outside them (the prompt) clamped, to be opened on demand.
 // With `markdown` (a function from text to sanitized nodes, js/markdown.js), texts and chat
@@ -332,11 +337,31 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     area.rows = Number(xmlNode.getAttribute("rows") || 4);
     area.placeholder = xmlNode.getAttribute("placeholder") || "";
     area.disabled = readOnly;
-    area.addEventListener("change", changed);
+    // what is typed reaches the draft a moment after each pause (one undo step per pause), at
+    // once when the text area loses the focus, and before the page goes away (flush)
+    let timer = null;
+    let reported = area.value;
+    const settle = () => {
+      clearTimeout(timer);
+      timer = null;
+      if (area.value === reported) return;
+      reported = area.value;
+      changed();
+    };
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(settle, TYPING_PAUSE_MS);
+    });
+    area.addEventListener("change", settle);
     return {
       tag: "TextArea", name, el: area, toName: xmlNode.getAttribute("toName"),
+      flush: settle,
       value: () => (area.value.trim() ? { text: [area.value] } : null),
-      set: (v) => { area.value = (v?.text || []).join("\n"); },
+      set: (v) => {
+        clearTimeout(timer);
+        area.value = (v?.text || []).join("\n");
+        reported = area.value;
+      },
     };
   }
 
@@ -379,18 +404,42 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     };
   }
 
+  // A Ranker's items as the server reads them (preflab/domain/preferences.py `ranked_item`): the id
+  // is the item's `id`, else its place in the list; the text is the first of ITEM_TEXT_KEYS that
+  // holds a string or a list (a chat); a plain string item is its own text.
+  function rankItem(item, index) {
+    if (!item || typeof item !== "object" || Array.isArray(item)) {
+      return { id: String(index), title: null, text: typeof item === "string" ? item : "" };
+    }
+    const key = ITEM_TEXT_KEYS.find((k) => typeof item[k] === "string" || Array.isArray(item[k]));
+    const title = key !== "title" && typeof item.title === "string" ? item.title : null;
+    return { id: String(item.id ?? index), title, text: key ? item[key] : "" };
+  }
+
+  function itemText(text) {
+    const box = node("div", markdown ? "pf-rank-text pf-md" : "pf-rank-text");
+    const turns = Array.isArray(text) && text.every((t) => t && typeof t === "object" && "content" in t);
+    if (turns) drawMessages(box, text.map((t) => ({ role: asText(t.role ?? ""), content: contentText(t.content) })));
+    else if (markdown && typeof text === "string") box.replaceChildren(markdown(text));
+    else box.textContent = asText(text);
+    return box;
+  }
+
+  // Every ranking is complete: the order shown is the labeler's ranking until they change it, so
+  // agreeing with it is a vote too.
   function ranker(control) {
     const list = objects[control.xml.getAttribute("toName")] || { items: [] };
-    let order = list.items.map((item) => String(item.id));
-    const items = Object.fromEntries(list.items.map((item) => [String(item.id), item]));
-    let touched = false;
+    const items = new Map(list.items.map((item, index) => rankItem(item, index)).map((item) => [item.id, item]));
+    const shown = [...items.keys()];
+    let order = shown.slice();
     const box = node("ol", "pf-ranked");
     const draw = () => {
       box.replaceChildren();
       order.forEach((id, index) => {
-        const item = items[id] || {};
+        const item = items.get(id);
         const li = node("li", "pf-rank-item");
-        li.append(node("strong", "", asText(item.title ?? id)), node("p", "", asText(item.body ?? "")));
+        li.dataset.id = id;
+        li.append(node("strong", "pf-rank-title", item.title ?? id), itemText(item.text));
         if (!readOnly) {
           const up = node("button", "pf-move", "↑");
           const down = node("button", "pf-move", "↓");
@@ -407,7 +456,6 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     const move = (index, step) => {
       const [id] = order.splice(index, 1);
       order.splice(index + step, 0, id);
-      touched = true;
       draw();
       changed();
     };
@@ -416,13 +464,18 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
     Object.assign(control, {
       toName: control.xml.getAttribute("toName"),
       // Label Studio's result: {"ranker": {<Ranker name>: [item ids in the new order]}}
-      value: () => (touched ? { ranker: { [control.name]: [...order] } } : null),
+      value: () => (order.length ? { ranker: { [control.name]: [...order] } } : null),
+      // a stored ranking as the server reads it (its own list, else all its lists), completed
+      // with the items it leaves out in the order shown
       set: (v) => {
-        const ranked = v?.ranker?.[control.name];
-        if (ranked) {
-          order = [...ranked];
-          touched = true;
-        }
+        const ranked = v?.ranker;
+        const lists = Array.isArray(ranked)
+          ? [ranked]
+          : Array.isArray(ranked?.[control.name])
+            ? [ranked[control.name]]
+            : Object.values(ranked || {}).filter(Array.isArray);
+        const stored = [...new Set(lists.flat().map(String))].filter((id) => items.has(id));
+        order = [...stored, ...shown.filter((id) => !stored.includes(id))];
         draw();
       },
     });
@@ -619,6 +672,10 @@ export function render(xml, data, host, { swap = false, readOnly = false, fit = 
       for (const c of controls) c.set((result || []).find((r) => r.from_name === c.name)?.value || null);
       history.length = 0;
       history.push(snapshot());
+    },
+    // report what is typed but not yet reported (before the page goes away)
+    flush() {
+      for (const c of controls) c.flush?.();
     },
     undo() {
       if (history.length < 2) return false;
