@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import func, select
 
 from preflab.store import schema
+from preflab.store import tasks as task_store
 from preflab.store.db import MIGRATIONS, Store
 
 from .conftest import PAIRWISE, pick, seed_tasks
@@ -49,7 +50,16 @@ def test_a_deleted_projects_id_and_its_annotations_ids_are_never_reused(api, pro
     assert _import(api, r.json()["id"], 1)[0] > task
 
 
-def _alembic(store: Store) -> Config:
+def _new_task(conn, stamp: str, inner_id: int) -> int:
+    columns = ["project_id", "inner_id", "data", "meta", "total_annotations", "cancelled_annotations"]
+    columns += ["total_predictions", "is_labeled", "created_at", "updated_at"]
+    (task_id,) = task_store.insert_many(
+        conn, columns, [(1, inner_id, "{}", "{}", 0, 0, 0, False, stamp, stamp)]
+    )
+    return task_id
+
+
+def _alembic() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -57,7 +67,7 @@ def _alembic(store: Store) -> Config:
 
 def test_migration_0010_keeps_every_row_and_reference_and_then_never_reuses_ids(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
-    config = _alembic(store)
+    config = _alembic()
     with store.engine.begin() as conn:  # a database as preflab 0009 left it (foreign keys on)
         config.attributes["connection"] = conn
         command.upgrade(config, "0009")
@@ -147,42 +157,10 @@ def test_migration_0010_keeps_every_row_and_reference_and_then_never_reuses_ids(
         assert {"ix_tasks_queue", "ix_annotations_task_user", "ix_login_failures_key"} <= indexes
     with store.write() as conn:
         conn.execute(schema.tasks.delete().where(schema.tasks.c.id == 2))
-        from preflab.store import tasks as task_store
-
-        (new_id,) = task_store.insert_many(
-            conn,
-            [
-                "project_id",
-                "inner_id",
-                "data",
-                "meta",
-                "total_annotations",
-                "cancelled_annotations",
-                "total_predictions",
-                "is_labeled",
-                "created_at",
-                "updated_at",
-            ],
-            [(1, 9, "{}", "{}", 0, 0, 0, False, stamp, stamp)],
-        )
+        new_id = _new_task(conn, stamp, inner_id=9)
         assert new_id == 3  # past 2 (deleted now), but 3 was deleted before 0010 ran: not remembered
         conn.execute(schema.tasks.delete().where(schema.tasks.c.id == 3))
-        (after,) = task_store.insert_many(
-            conn,
-            [
-                "project_id",
-                "inner_id",
-                "data",
-                "meta",
-                "total_annotations",
-                "cancelled_annotations",
-                "total_predictions",
-                "is_labeled",
-                "created_at",
-                "updated_at",
-            ],
-            [(1, 10, "{}", "{}", 0, 0, 0, False, stamp, stamp)],
-        )
+        after = _new_task(conn, stamp, inner_id=10)
         assert after == 4
     store.close()
 

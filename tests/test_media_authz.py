@@ -10,11 +10,7 @@ from fastapi.testclient import TestClient
 
 from preflab.api.app import create_app
 from tests.conftest import PAIRWISE, Api, make_user, seed_tasks
-
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f0"
-    "1f0005000201a3b3e0d80000000049454e44ae426082"
-)
+from tests.test_media import PNG
 
 
 @pytest.fixture

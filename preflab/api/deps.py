@@ -50,6 +50,18 @@ def session_user(request: Request, store: Store) -> tuple[RowMapping, str] | Non
 
 
 def current_user(request: Request, store: StoreDep) -> RowMapping:
+    """The caller (``_authenticate``); a cookie-authenticated write needs the CSRF header."""
+    return _authenticate(request, store, changes=request.method not in SAFE_METHODS)
+
+
+def claiming_user(request: Request, store: StoreDep) -> RowMapping:
+    """The caller of a GET that changes something (``/next`` claims a task): with a browser
+    session it needs the CSRF header as a write does, so that no element a page draws (an image
+    whose address task data chose, a link) can make it; token clients call it as in Label Studio."""
+    return _authenticate(request, store, changes=True)
+
+
+def _authenticate(request: Request, store: Store, *, changes: bool) -> RowMapping:
     """The user of an ``Authorization: Token <key>`` header (keyword case-insensitive; ``Bearer``
     is accepted too) or of a browser session cookie. Cookie-authenticated requests that change
     something must carry the session's CSRF token in the ``X-CSRFToken`` header, and none may
@@ -72,12 +84,13 @@ def current_user(request: Request, store: StoreDep) -> RowMapping:
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise HTTPException(403, "Cross-site request refused.")
     user, csrf = found
-    if request.method not in SAFE_METHODS and not same_secret(request.headers.get(CSRF_HEADER, ""), csrf):
+    if changes and not same_secret(request.headers.get(CSRF_HEADER, ""), csrf):
         raise HTTPException(403, "CSRF token missing or incorrect.")
     return user
 
 
 UserDep = Annotated[RowMapping, Depends(current_user)]
+ClaimingUserDep = Annotated[RowMapping, Depends(claiming_user)]
 
 
 def require_manager(user: RowMapping) -> None:

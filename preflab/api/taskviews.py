@@ -48,8 +48,7 @@ def task_payloads(conn, tasks: list, user) -> list[dict]:
     authors = {a["completed_by"] for rows in anns.values() for a in rows}
     users = {uid: user_store.get(conn, uid) for uid in authors if uid is not None}
     # managers see each task's outcome by the project's rules (the default options)
-    projects = set() if blind else {t["project_id"] for t in tasks}
-    plans = {p: aggregate.plan(conn, p, Options(), comparing=False) for p in projects}
+    plans = {} if blind else {pid: aggregate.plan(conn, pid, Options(), comparing=False) for pid in projects}
     upload_ids = {t["file_upload_id"] for t in tasks if t["file_upload_id"]}
     uploads = {}
     if upload_ids:

@@ -95,19 +95,10 @@ def import_rows(
 
 def keys_in_project(store, project_id: int) -> set[str]:
     """The generation keys the project's tasks carry in their meta."""
-    import orjson
-    from sqlalchemy import select
+    from ..store import tasks as task_store
 
-    from ..store.schema import tasks
-
-    query = select(tasks.c.meta).where(
-        tasks.c.project_id == project_id, tasks.c.meta.contains(f'"{META_KEY}"', autoescape=True)
-    )
     with store.read() as conn:
-        metas = [orjson.loads(meta) for meta in conn.execute(query).scalars()]
-    return {
-        meta[META_KEY] for meta in metas if isinstance(meta, dict) and isinstance(meta.get(META_KEY), str)
-    }
+        return task_store.meta_strings(conn, project_id, META_KEY)
 
 
 def _earlier_project(store, journal: Journal) -> int | None:

@@ -224,12 +224,9 @@ def replace_predictions(
     generations under one name."""
     of_version = (predictions.c.project_id == project_id) & (predictions.c.model_version == model_version)
     stale = set(conn.execute(select(predictions.c.task_id).where(of_version)).scalars())
-    touched = sorted(stale | {task_id for task_id, _, _ in scored})
-    for task_id in touched:  # in id order, so concurrent writers never deadlock
+    for task_id in sorted(stale | {task_id for task_id, _, _ in scored}):  # id order: no deadlocks
         task_store.lock(conn, task_id)
-    editors = dict(
-        conn.execute(select(tasks.c.id, tasks.c.updated_by).where(tasks.c.project_id == project_id)).all()
-    )
+    existing = set(conn.execute(select(tasks.c.id).where(tasks.c.project_id == project_id)).scalars())
     conn.execute(delete(predictions).where(of_version))
     stamp = now()
     insert_predictions(
@@ -245,12 +242,10 @@ def replace_predictions(
                 updated_at=stamp,
             )
             for task_id, result, score in scored
-            if task_id in editors  # not deleted while the model was scoring
+            if task_id in existing  # not deleted while the model was scoring
         ],
     )
-    for task_id in touched:
-        if task_id in editors:
-            task_store.recount(conn, task_id, editors[task_id])  # the task's editor stays who it was
+    task_store.count_predictions(conn, project_id)
 
 
 def get_prediction(conn: Connection, prediction_id: int) -> RowMapping | None:

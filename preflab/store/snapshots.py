@@ -155,14 +155,18 @@ def fail_stale(conn: Connection, project_id: int) -> None:
         f"the export stopped: nothing was stored for {STALE_AFTER:g} seconds "
         "(the server process making it ended); make a new snapshot"
     )
-    for export_id in stale(conn, project_id):
-        given_up = conn.execute(
+    given_up = (
+        conn.execute(
             update(exports)
-            .where(exports.c.id == export_id, *_dead())
+            .where(exports.c.project_id == project_id, *_dead())
             .values(status="failed", error=error, finished_at=now())
+            .returning(exports.c.id)
         )
-        if given_up.rowcount:
-            conn.execute(delete(export_chunks).where(export_chunks.c.export_id == export_id))
+        .scalars()
+        .all()
+    )
+    if given_up:
+        conn.execute(delete(export_chunks).where(export_chunks.c.export_id.in_(given_up)))
 
 
 def get(conn: Connection, project_id: int, export_id: int) -> RowMapping | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import orjson
@@ -283,6 +283,37 @@ def _condition(c: Condition, dialect: str):
 def matching(project_id: int, filter: TaskFilter, dialect: str):
     """A select of the ids of the project's tasks that pass ``filter`` (for bulk actions)."""
     return select(tasks.c.id).where(replace(filter, dialect=dialect).where(project_id))
+
+
+def data_containing(conn: Connection, project_ids: Sequence[int], texts: Iterable[str]) -> Iterator[dict]:
+    """The data of the projects' tasks whose stored JSON contains any of ``texts`` (a coarse
+    pre-filter: the caller checks each candidate exactly)."""
+    query = select(tasks.c.data).where(
+        tasks.c.project_id.in_(list(project_ids)),
+        or_(*(tasks.c.data.contains(t, autoescape=True) for t in texts)),
+    )
+    for data in conn.execute(query).scalars():
+        yield orjson.loads(data)
+
+
+def count_predictions(conn: Connection, project_id: int) -> None:
+    """Refresh ``total_predictions`` of the project's tasks in one statement (predictions change
+    no other counter)."""
+    count = select(func.count()).where(predictions.c.task_id == tasks.c.id).scalar_subquery()
+    conn.execute(
+        update(tasks)
+        .where(tasks.c.project_id == project_id, tasks.c.total_predictions != count)
+        .values(total_predictions=count)
+    )
+
+
+def meta_strings(conn: Connection, project_id: int, key: str) -> set[str]:
+    """The string values of ``key`` in the meta of the project's tasks."""
+    query = select(tasks.c.meta).where(
+        tasks.c.project_id == project_id, tasks.c.meta.contains(orjson.dumps(key).decode(), autoescape=True)
+    )
+    metas = [orjson.loads(meta) for meta in conn.execute(query).scalars()]
+    return {m[key] for m in metas if isinstance(m, dict) and isinstance(m.get(key), str)}
 
 
 def lock_many(conn: Connection, ids) -> None:

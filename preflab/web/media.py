@@ -28,15 +28,14 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
-import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
 from ..api.deps import StoreDep, current_user, project_for
 from ..store import projects as project_store
-from ..store.schema import tasks
+from ..store import tasks as task_store
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,10 +128,8 @@ def _local_file_allowed(conn: Connection, user: RowMapping, path: str) -> bool:
     """Whether ``user`` may see a project with a task that references local file ``path``."""
     visible = [p["id"] for p in project_store.visible(conn, user)]
     spellings = {path, *(encode(path, safe=safe) for encode in (quote, quote_plus) for safe in ("/", ""))}
-    query = select(tasks.c.data).where(
-        tasks.c.project_id.in_(visible), or_(*(tasks.c.data.contains(s, autoescape=True) for s in spellings))
-    )
-    return any(_names_local_file(orjson.loads(data), path) for data in conn.execute(query).scalars())
+    candidates = task_store.data_containing(conn, visible, spellings)
+    return any(_names_local_file(data, path) for data in candidates)
 
 
 @router.get("/data/upload/{path:path}")

@@ -11,7 +11,7 @@ from ...store import queue, snapshots
 from ...store import tasks as task_store
 from ...store import usage as usage_store
 from ...store import users as user_store
-from ..deps import CSRF_HEADER, StoreDep, UserDep, project_for, require_manager, same_secret, session_user
+from ..deps import ClaimingUserDep, StoreDep, UserDep, project_for, require_manager
 from ..errors import ValidationFailed
 from ..jsonresponse import JSONResponse
 from ..params import int_list, integer
@@ -201,26 +201,14 @@ def delete_project(project_id: int, user: UserDep, store: StoreDep) -> Response:
     return Response(status_code=204)
 
 
-def _require_csrf_for_sessions(request: Request, store) -> None:
-    """A GET that changes something (a claim): with a browser session it must carry the
-    session's CSRF header, so that no element a page draws (an image whose address task data
-    chose, a link) can make it; token clients (``Authorization`` header) call it as in Label Studio."""
-    if request.headers.get("authorization"):
-        return
-    found = session_user(request, store)
-    if found is None or not same_secret(request.headers.get(CSRF_HEADER, ""), found[1]):
-        raise HTTPException(403, "CSRF token missing or incorrect.")
-
-
 @router.get("/api/projects/{project_id}/next")
-def next_task(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+def next_task(project_id: int, request: Request, user: ClaimingUserDep, store: StoreDep) -> JSONResponse:
     """Claim the caller's next task: one they have not done, with a slot left under the
     project's ``maximum_annotations``, never the same last slot as another labeler.
     ``keep=ID`` (repeatable) keeps the caller's claims on those tasks and answers another one,
     so a page can prefetch the task after the one on screen. When nothing is left the answer is
     404, or 204 with ``empty=204`` (a page that expects the end, without an error in its console).
     A browser session must send its ``X-CSRFToken`` header, as for any write."""
-    _require_csrf_for_sessions(request, store)
     ttl = request.app.state.settings.lock_ttl
     keep = int_list(request, "keep") or ()
     if len(set(keep)) > queue.MAX_KEEP:
