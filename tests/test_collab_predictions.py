@@ -76,7 +76,6 @@ UNSUPPORTED = [
     ("show_overlap_first", False, True),
     ("min_annotations_to_start_training", 0, 5),
     ("show_annotation_history", False, True),
-    ("is_published", False, True),
 ]
 
 
@@ -97,3 +96,13 @@ def test_settings_preflab_does_not_have_are_refused_not_ignored(api, project, fi
     assert api.patch(f"/api/projects/{project}", json={field: default}).status_code == 200
     created = api.post("/api/projects", json={"title": "copy", field: default})
     assert created.status_code == 201 and created.json()[field] == default
+
+
+def test_is_published_is_kept_and_gates_nothing_as_in_label_studio_community(api, world):
+    """Label Studio Community stores ``is_published`` and hands tasks out whatever it says (the
+    check is Enterprise's); its own API suite sets it. preflab does the same."""
+    ids, annotator, _ = world
+    r = api.patch(f"/api/projects/{ids['project']}", json={"is_published": True})
+    assert r.status_code == 200 and r.json()["is_published"] is True
+    assert api.get(f"/api/projects/{ids['project']}").json()["is_published"] is True
+    assert annotator.get(f"/api/projects/{ids['project']}/next").status_code == 200

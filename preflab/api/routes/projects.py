@@ -25,7 +25,8 @@ DEFAULT_CONFIG = "<View></View>"
 
 # Label Studio settings for features preflab does not have: their default (Label Studio's) is
 # accepted, as clients and copies of Label Studio projects send it; any other value is refused
-# (400 naming the field) rather than stored and ignored.
+# (400 naming the field) rather than stored and ignored. ``is_published`` is kept as Label Studio
+# Community keeps it: stored and shown, gating nothing (the check is Label Studio Enterprise's).
 UNSUPPORTED = {
     "show_overlap_first": (
         False,
@@ -37,11 +38,6 @@ UNSUPPORTED = {
         "preflab connects no ML backend to start training; train reward models with `preflab train`",
     ),
     "show_annotation_history": (False, "the labeling page has no annotation history panel"),
-    "is_published": (
-        False,
-        "publishing is a Label Studio Enterprise step that preflab, like Label Studio Community, "
-        "does not have: a project is open to its annotators (its members when restricted) from the start",
-    ),
 }
 
 
