@@ -39,7 +39,7 @@ def baseline_import(payload: bytes) -> float:
 def schema_import(payload: bytes) -> float:
     """The bare baseline, but into preflab's own tasks table (its indexes and constraints):
     how much of the import time the schema itself costs."""
-    from preflab.imports import TASK_COLUMNS
+    from preflab.services.imports import TASK_COLUMNS
     from preflab.store.db import Store
 
     with tempfile.TemporaryDirectory() as d:

@@ -51,7 +51,7 @@ def build(path: Path, tasks: int, votes: int, labelers: int, seed: int = 0) -> i
     import sqlite3
 
     from preflab import gallery
-    from preflab.instance import create_project
+    from preflab.services.instance import create_project
     from preflab.store import users as user_store
     from preflab.store.db import Store
 
@@ -179,8 +179,8 @@ def high_water_mb() -> float:
 
 
 def measure(job: str, path: Path, project: int) -> dict:
-    from preflab import exports
-    from preflab.stats import project_stats
+    from preflab.services import exports
+    from preflab.services.stats import project_stats
     from preflab.store.db import Store
 
     store = Store(f"sqlite:///{path}")

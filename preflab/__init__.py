@@ -13,13 +13,13 @@ Training (``preflab.train``) and generation (``preflab.generate``) are optional 
 on their own.
 """
 
-from .config import Settings
 from .domain.preferences import Options
-from .exports import ExportFailed, write_hf_dataset
-from .exports import stream as export
-from .imports import ImportFailed, Source, import_tasks
-from .instance import create_project, first_start, open_store
-from .stats import project_stats
+from .services.exports import ExportFailed, write_hf_dataset
+from .services.exports import stream as export
+from .services.imports import ImportFailed, Source, import_tasks
+from .services.instance import create_project, first_start, open_store
+from .services.settings import Settings
+from .services.stats import project_stats
 
 __version__ = "0.1.0"
 __all__ = [

@@ -25,8 +25,8 @@ import sqlalchemy
 import uvicorn
 from fastapi.testclient import TestClient
 
-from preflab.api.app import create_app
-from preflab.config import Settings
+from preflab.server import create_app
+from preflab.services.settings import Settings
 from preflab.store import users as user_store
 from preflab.store.db import Store
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from preflab.api.app import create_app
+from preflab.server import create_app
 from preflab.store import sessions as session_store
 from preflab.store.schema import metadata, task_locks
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks

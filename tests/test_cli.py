@@ -10,7 +10,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from preflab.cli import cli
+from preflab.cli.main import cli
 from tests.conftest import free_port, pick, seed_tasks
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import pytest
 
-from preflab.cli import cli
+from preflab.cli.main import cli
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -76,7 +76,7 @@ def test_the_route_table_is_read_with_methods_and_relative_tails():
 
 
 def test_every_setting_is_documented():
-    from preflab.config import Settings
+    from preflab.services.settings import Settings
 
     for name, field in Settings.model_fields.items():
         assert f"PREFLAB_{name.upper()}" in README, name

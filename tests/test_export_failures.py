@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert, select, update
 
 import preflab
-from preflab import exports
-from preflab.api.app import create_app
-from preflab.config import Settings
 from preflab.domain import exportrows
 from preflab.formats import labelstudio as ls
+from preflab.server import create_app
+from preflab.services import exports
+from preflab.services.settings import Settings
 from preflab.store import snapshots
 from preflab.store.db import MIGRATIONS, Store
 from preflab.store.schema import export_chunks

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from starlette.datastructures import QueryParams
 from starlette.requests import HTTPConnection
 
-from preflab.api.app import create_app
-from preflab.config import Settings
+from preflab.server import create_app
+from preflab.services.settings import Settings
 from preflab.store.schema import metadata
 from tests.conftest import PAIRWISE, make_user, pick, seed_tasks
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("openai")
 
-from preflab.cli import cli
+from preflab.cli.main import cli
 from preflab.generate import GenerateConfig, Journal, PromptError, generate, read_prompts
 from preflab.generate.backends import backoff, retry_after
 from preflab.generate.plan import assign_models, duplicate_slots
@@ -400,7 +400,7 @@ def test_answers_that_stay_identical_are_flagged_or_dropped(tmp_path, run, stub)
 
 
 def _project(store, owner, config=PAIRWISE) -> int:
-    from preflab.instance import create_project
+    from preflab.services.instance import create_project
 
     return create_project(store, title="Gen", label_config=config, user_id=owner.id)
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from preflab.cli import cli  # noqa: E402
+from preflab.cli.main import cli  # noqa: E402
 from preflab.generate import GenerateConfig, Journal, generate, read_prompts  # noqa: E402
 from preflab.generate.backends import Request, Stats  # noqa: E402
 from preflab.generate.local import LocalBackend  # noqa: E402

@@ -10,8 +10,8 @@ import httpx
 import orjson
 from fastapi.testclient import TestClient
 
-from preflab import imports
-from preflab.api.app import create_app
+from preflab.server import create_app
+from preflab.services import imports
 from preflab.store import tasks as task_store
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
 

@@ -9,8 +9,8 @@ import socket
 import orjson
 import pytest
 
-from preflab.config import Settings
 from preflab.domain import labelconfig
+from preflab.services.settings import Settings
 from preflab.store.schema import login_failures, projects
 from tests.conftest import pick, seed_tasks
 

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from preflab.api.app import create_app
-from preflab.config import Settings
 from preflab.domain import labelconfig
+from preflab.server import create_app
+from preflab.services.settings import Settings
 from preflab.web.security import CSP, media_hosts, project_csp
 from tests.conftest import PAIRWISE, Api, seed_tasks
 

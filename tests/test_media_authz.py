@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from preflab.api.app import create_app
+from preflab.server import create_app
 from tests.conftest import PAIRWISE, Api, make_user, seed_tasks
 from tests.test_media import PNG
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from preflab import gallery
-from preflab.cli import cli
+from preflab.cli.main import cli
 from tests.conftest import SEED_CONFIG, make_user
 from tests.test_preferences import pick, rating, verdict  # the tie / strength template's result items
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from preflab import gallery
-from preflab.cli import cli
+from preflab.cli.main import cli
 from preflab.domain import quality
 from tests.conftest import PAIRWISE, Api, make_user
 

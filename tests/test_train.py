@@ -9,7 +9,7 @@ pytest.importorskip("trl")
 
 from click.testing import CliRunner  # noqa: E402
 
-from preflab.cli import cli  # noqa: E402
+from preflab.cli.main import cli  # noqa: E402
 from preflab.train import TrainConfig, from_rows, read_jsonl, train  # noqa: E402
 from preflab.train.evaluate import evaluate_dir  # noqa: E402
 from preflab.train.model import Encoder, load_tokenizer  # noqa: E402

@@ -11,7 +11,7 @@ pytest.importorskip("trl")
 
 from click.testing import CliRunner  # noqa: E402
 
-from preflab.cli import cli  # noqa: E402
+from preflab.cli.main import cli  # noqa: E402
 from preflab.train.model import ModelError, load_model, load_reward_model, load_tokenizer  # noqa: E402
 from tests import tiny_models  # noqa: E402
 from tests.conftest import PAIRWISE  # noqa: E402

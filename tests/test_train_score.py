@@ -7,7 +7,7 @@ pytest.importorskip("trl")
 
 from click.testing import CliRunner  # noqa: E402
 
-from preflab.cli import cli  # noqa: E402
+from preflab.cli.main import cli  # noqa: E402
 from preflab.train import TrainConfig, from_rows, train  # noqa: E402
 from preflab.train.score import ScoreError, layout, score_project, task_pair  # noqa: E402
 from tests.conftest import PAIRWISE, SEED_CONFIG  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
-from ..aggregate import OptionError, make_options
 from ..domain.preferences import Options
+from ..services.aggregate import OptionError, make_options
 from .params import flag
 
 

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
-from ..config import Settings
+from ..services.settings import Settings
 
 MIB = 1024 * 1024
 _UPLOAD_ROUTES = re.compile(r"^/api/projects/\d+/(import|reimport)/?$")

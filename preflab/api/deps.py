@@ -6,11 +6,8 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
-from ..domain.roles import can_manage_projects, can_see_project
-from ..store import projects as project_store
 from ..store import sessions as session_store
 from ..store import users as user_store
 from ..store.db import Store
@@ -91,23 +88,3 @@ def _authenticate(request: Request, store: Store, *, changes: bool) -> RowMappin
 
 UserDep = Annotated[RowMapping, Depends(current_user)]
 ClaimingUserDep = Annotated[RowMapping, Depends(claiming_user)]
-
-
-def require_manager(user: RowMapping) -> None:
-    if not can_manage_projects(user["role"]):
-        raise HTTPException(403, "You do not have permission to perform this action.")
-
-
-def project_for(conn: Connection, user: RowMapping, project_id: int, *, manage: bool = False) -> RowMapping:
-    """The project if this user may see it (404 otherwise); with ``manage``, 403 unless the
-    user may also change it."""
-    project = project_store.get(conn, project_id)
-    if project is None or not can_see_project(
-        user["role"],
-        restricted=project["restricted"],
-        is_member=project["restricted"] and project_store.is_member(conn, project_id, user["id"]),
-    ):
-        raise HTTPException(404, "Not found.")
-    if manage:
-        require_manager(user)
-    return project

@@ -13,22 +13,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..domain.labelconfig import LabelConfigError
-from ..exports import ExportFailed
-from ..imports import ImportFailed
+from ..services.errors import Invalid, ServiceError
+from ..services.exports import ExportFailed
+from ..services.imports import ImportFailed
 from ..store.db import StoreBusy, is_busy, is_disk_full
 from ..store.users import UserError
 from .jsonresponse import JSONResponse
 from .upload import UploadAborted
 
 log = logging.getLogger("preflab")
-
-
-class ValidationFailed(Exception):
-    """A 400 in Label Studio's shape: ``{"validation_errors": {field: [message]}}``."""
-
-    def __init__(self, field: str, message: str):
-        self.field, self.message = field, message
-        super().__init__(message)
 
 
 def _validation(field: str, message: str) -> JSONResponse:
@@ -62,9 +55,13 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
         return _validation(where, f"{where}: {first.get('msg', 'invalid value')}")
 
-    @app.exception_handler(ValidationFailed)
-    async def invalid(request: Request, exc: ValidationFailed):
-        return _validation(exc.field, exc.message)
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: ServiceError):
+        if isinstance(exc, Invalid):
+            return _validation(exc.field, exc.message)
+        if error_page is not None and _wants_page(request):
+            return error_page(request, exc.status, exc.message)
+        return JSONResponse({"status_code": exc.status, "detail": exc.message}, status_code=exc.status)
 
     @app.exception_handler(LabelConfigError)
     async def bad_config(request: Request, exc: LabelConfigError):

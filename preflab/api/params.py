@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -43,3 +45,22 @@ def integer(request: Request, name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise HTTPException(400, f"query parameter {name}: must be at least {minimum}")
     return value
+
+
+def id_list(name: str, description: str):
+    """A declared query parameter of integer ids, for ``Annotated[list[int] | None, id_list(...)]``:
+    repeated (``ids=1&ids=2``), Label Studio's bracketed spelling (``ids[]=1``) or comma-separated."""
+
+    def ids(
+        plain: Annotated[list[str] | None, Query(alias=name, description=description)] = None,
+        bracketed: Annotated[list[str] | None, Query(alias=f"{name}[]", include_in_schema=False)] = None,
+    ) -> list[int] | None:
+        raw = (plain or []) + (bracketed or [])
+        if not raw:
+            return None
+        try:
+            return [int(part) for value in raw for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise HTTPException(400, f"query parameter {name}: expected integer ids") from None
+
+    return Depends(ids)

@@ -6,10 +6,11 @@ import orjson
 from fastapi import HTTPException
 from sqlalchemy import select
 
-from .. import aggregate
 from ..domain.dmfilters import parse_filters, parse_ordering
 from ..domain.preferences import Options
 from ..domain.roles import can_manage_projects, can_see_all_annotations
+from ..services import aggregate
+from ..services.access import project_for
 from ..store import annotations as annotation_store
 from ..store import drafts as draft_store
 from ..store import projects as project_store
@@ -18,7 +19,6 @@ from ..store import uploads as upload_store
 from ..store import users as user_store
 from ..store.schema import file_uploads
 from ..store.tasks import TaskFilter
-from .deps import project_for
 from .render import task_json
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..imports import Source
+from ..services.imports import Source
 
 
 class UploadAborted(Exception):

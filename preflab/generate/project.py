@@ -41,10 +41,10 @@ def import_rows(
     new: NewProject | None = None, source_name: str = "generated",
 ) -> Imported:  # fmt: skip
     """Import ``rows`` into ``project_id``, or into a project made from ``new``; raises
-    preflab.imports.ImportFailed (nothing written, no project left behind)."""
+    preflab.services.imports.ImportFailed (nothing written, no project left behind)."""
     from ..domain import labelconfig
-    from ..imports import ImportFailed, Source, import_tasks
-    from ..instance import create_project
+    from ..services.imports import ImportFailed, Source, import_tasks
+    from ..services.instance import create_project
     from ..store import projects as project_store
 
     created = False

@@ -9,7 +9,7 @@ accelerate). Importing this package is cheap: torch and friends load inside the 
 Modules: ``config`` (TrainConfig), ``data`` (reading and splitting pairs, pure), ``model``
 (loading, encoding, scoring), ``trainer`` (TRL's RewardTrainer), ``evaluate`` (accuracy,
 calibration, baselines), ``score`` (predictions on a project's tasks), ``gguf`` (de-quantizing a
-GGUF file into a checkpoint), ``cli`` (the click commands).
+GGUF file into a checkpoint); its commands are in ``preflab.cli.train``.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ from fastapi.responses import FileResponse
 from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
-from ..api.deps import StoreDep, current_user, project_for
+from ..api.deps import StoreDep, current_user
+from ..services.access import project_for
 from ..store import projects as project_store
 from ..store import tasks as task_store
 

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from ..api.deps import SESSION_COOKIE, StoreDep, project_for, same_secret, session_user
+from ..api.deps import SESSION_COOKIE, StoreDep, same_secret, session_user
 from ..domain.roles import can_manage_projects
+from ..services.access import project_for
 from ..store import logins as login_store
 from ..store import sessions as session_store
 from ..store import users as user_store

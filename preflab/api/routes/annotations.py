@@ -9,11 +9,12 @@ an ``ETag``; ``PATCH`` and ``DELETE`` with an ``If-Match`` that no longer matche
 from fastapi import APIRouter, Header, HTTPException, Response
 
 from ...domain.roles import can_see_all_annotations
+from ...services.access import project_for, require_manager
+from ...services.errors import Invalid
 from ...store import annotations as annotation_store
 from ...store import tasks as task_store
 from ...store import users as user_store
-from ..deps import StoreDep, UserDep, project_for, require_manager
-from ..errors import ValidationFailed
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..render import annotation_etag, annotation_json
 from ..schemas import AnnotationIn, AnnotationPatch
@@ -71,7 +72,7 @@ def create_annotation(task_id: int, body: AnnotationIn, user: UserDep, store: St
         if body.completed_by is not None and body.completed_by != author:
             require_manager(user)
             if user_store.get(conn, body.completed_by) is None:
-                raise ValidationFailed("completed_by", f"no user with id {body.completed_by}")
+                raise Invalid("completed_by", f"no user with id {body.completed_by}")
             author = body.completed_by
         try:
             annotation_id, created = annotation_store.create(

@@ -7,12 +7,13 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from ...domain.dmfilters import FilterError, parse_filters, parse_ordering
+from ...services.access import project_for
+from ...services.errors import Invalid
 from ...store import queue
 from ...store import tasks as task_store
 from ...store import views as view_store
 from ...store.tasks import TaskFilter
-from ..deps import StoreDep, UserDep, project_for
-from ..errors import ValidationFailed
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import integer
 from ..schemas import DmAction, ViewIn, ViewPatch
@@ -40,7 +41,7 @@ def _checked(data: dict) -> dict:
         parse_filters(data.get("filters"))
         parse_ordering(data.get("ordering"))
     except FilterError as exc:
-        raise ValidationFailed("data", f"data.{exc}") from None
+        raise Invalid("data", f"data.{exc}") from None
     return data
 
 

@@ -3,9 +3,10 @@ machine. Only the author sees or changes a draft; submitting the annotation remo
 
 from fastapi import APIRouter, HTTPException, Response
 
+from ...services.access import project_for
 from ...store import annotations as annotation_store
 from ...store import drafts as draft_store
-from ..deps import StoreDep, UserDep, project_for
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..render import draft_json
 from ..schemas import DraftIn, DraftPatch

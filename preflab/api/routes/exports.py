@@ -7,10 +7,12 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from ... import exports
 from ...formats.labelstudio import FORMATS as ls_formats
 from ...formats.labelstudio import format_list
 from ...formats.preferences import DESCRIPTIONS
+from ...services import exports
+from ...services.access import project_for
+from ...services.errors import Invalid
 from ...store import snapshots
 from ...store import tasks as task_store
 from ...store import users as user_store
@@ -18,8 +20,7 @@ from ...store import views as view_store
 from ...store.clock import now
 from ...store.tasks import TaskFilter
 from ..aggregation import aggregation_options
-from ..deps import StoreDep, UserDep, project_for
-from ..errors import ValidationFailed
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import flag, int_list
 from ..render import user_brief
@@ -94,9 +95,7 @@ def _view_selection(conn, user, project_id: int, view_id):
         return None
     view = view_store.get(conn, view_id) if isinstance(view_id, int) else None
     if view is None or view["project_id"] != project_id:
-        raise ValidationFailed(
-            "task_filter_options", f"task_filter_options.view: no view {view_id!r} in this project"
-        )
+        raise Invalid("task_filter_options", f"task_filter_options.view: no view {view_id!r} in this project")
     return task_store.matching(project_id, with_view(TaskFilter(), view), conn.dialect.name)
 
 
@@ -244,7 +243,7 @@ def convert_snapshot(
     while it streams the download, so this checks the format and the snapshot and answers at once."""
     fmt = exports.check_format(body.export_type)
     if fmt not in ls_formats:
-        raise ValidationFailed("export_type", f"snapshots convert to {', '.join(ls_formats)}, not {fmt}")
+        raise Invalid("export_type", f"snapshots convert to {', '.join(ls_formats)}, not {fmt}")
     _, row = _current_snapshot(store, user, project_id, export_id)
     if row["status"] != "completed":
         raise HTTPException(400, _not_ready(export_id, row))

@@ -11,9 +11,10 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from ...imports import Source, import_tasks
+from ...services.access import project_for
+from ...services.imports import Source, import_tasks
 from ...store import uploads as upload_store
-from ..deps import StoreDep, UserDep, project_for
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..upload import GrowingFile, StreamingUpload, UploadAborted
 

@@ -7,10 +7,11 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from ...domain import labelconfig
 from ...domain.results import ResultError, expand
+from ...services.access import project_for, require_manager
+from ...services.errors import Invalid
 from ...store import annotations as annotation_store
 from ...store import tasks as task_store
-from ..deps import StoreDep, UserDep, project_for, require_manager
-from ..errors import ValidationFailed
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import integer
 from ..render import prediction_json
@@ -26,7 +27,7 @@ def _result(result, project) -> list[dict]:
     try:
         return expand(result, labelconfig.parse(project["label_config"]))
     except ResultError as exc:
-        raise ValidationFailed("result", str(exc)) from None
+        raise Invalid("result", str(exc)) from None
 
 
 def _visible_prediction(conn, user, prediction_id: int, *, manage: bool = False):
@@ -127,7 +128,7 @@ def import_predictions(
         for index, item in enumerate(body):
             task = tasks.get(item.task) or task_store.get(conn, item.task)
             if task is None or task["project_id"] != project_id:
-                raise ValidationFailed(
+                raise Invalid(
                     f"[{index}].task", f"[{index}].task: no task {item.task} in project {project_id}"
                 )
             tasks[item.task] = task

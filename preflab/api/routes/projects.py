@@ -5,14 +5,15 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from ... import gallery
 from ...domain import labelconfig
+from ...services.access import project_for, require_manager
+from ...services.errors import Invalid
 from ...store import annotations as annotation_store
 from ...store import projects as project_store
 from ...store import queue, snapshots
 from ...store import tasks as task_store
 from ...store import usage as usage_store
 from ...store import users as user_store
-from ..deps import ClaimingUserDep, StoreDep, UserDep, project_for, require_manager
-from ..errors import ValidationFailed
+from ..deps import ClaimingUserDep, StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import int_list, integer
 from ..render import project_json, user_json
@@ -44,7 +45,7 @@ UNSUPPORTED = {
 def _check_supported(fields: dict) -> None:
     for name, (default, why) in UNSUPPORTED.items():
         if name in fields and fields[name] != default:
-            raise ValidationFailed(name, f"{name}: only {orjson.dumps(default).decode()} is supported: {why}")
+            raise Invalid(name, f"{name}: only {orjson.dumps(default).decode()} is supported: {why}")
 
 
 def _payload(conn, project, user) -> dict:
@@ -61,7 +62,7 @@ def _check_config(conn, xml: str, project_id: int | None = None) -> None:
     if first:
         missing = config.missing_keys(orjson.loads(first.data))
         if missing:
-            raise ValidationFailed(
+            raise Invalid(
                 "label_config",
                 f'the config reads ${missing[0]}, but task {first.id} has no data key "{missing[0]}"',
             )
@@ -79,7 +80,7 @@ def _check_usage(conn, xml: str, project_id: int, *, always: bool = False) -> la
     for key, task_id in usage_store.tasks_lacking(conn, project_id, config.data_keys).items():
         problems.append(f'the config reads ${key}, but task {task_id} has no data key "{key}"')
     if problems:
-        raise ValidationFailed("label_config", "\n".join(problems))
+        raise Invalid("label_config", "\n".join(problems))
     return config
 
 
@@ -180,7 +181,7 @@ def update_project(project_id: int, body: ProjectIn, user: UserDep, store: Store
             _check_usage(conn, fields["label_config"], project_id)
         version = fields.get("model_version")
         if version and version not in annotation_store.model_versions(conn, project_id):
-            raise ValidationFailed(
+            raise Invalid(
                 "model_version", f"model_version {version!r}: no prediction of the project has this version"
             )
         project_store.update_fields(conn, project_id, **fields)
@@ -234,7 +235,7 @@ def add_member(project_id: int, body: MemberIn, user: UserDep, store: StoreDep) 
         project_for(conn, user, project_id, manage=True)
         member = user_store.get(conn, body.user)
         if member is None:
-            raise ValidationFailed("user", f"no user with id {body.user}")
+            raise Invalid("user", f"no user with id {body.user}")
         project_store.add_member(conn, project_id, body.user)
         return JSONResponse(user_json(member), status_code=201)
 

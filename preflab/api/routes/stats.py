@@ -4,9 +4,10 @@ Annotators see the project-wide figures and their own labeler row only, never ot
 from fastapi import APIRouter, HTTPException, Request
 
 from ...domain.roles import can_see_all_annotations
-from ...stats import project_stats
+from ...services.access import project_for
+from ...services.stats import project_stats
 from ..aggregation import aggregation_options
-from ..deps import StoreDep, UserDep, project_for
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import integer
 

@@ -5,12 +5,13 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import ValidationError
 
 from ...domain.dmfilters import FilterError, parse_filters, parse_ordering
-from ...imports import Source, import_tasks
+from ...services.access import project_for
+from ...services.errors import Invalid
+from ...services.imports import Source, import_tasks
 from ...store import tasks as task_store
 from ...store import views as view_store
 from ...store.tasks import TaskFilter
-from ..deps import StoreDep, UserDep, project_for
-from ..errors import ValidationFailed
+from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..params import flag, integer
 from ..schemas import DmQuery, TaskIn, TaskPatch
@@ -115,7 +116,7 @@ def _create_task(project_id: int, body: TaskIn, user, store) -> JSONResponse:
 def create_task(body: TaskIn, user: UserDep, store: StoreDep) -> JSONResponse:
     """Create one task (``{"project": ID, "data": {...}}``), checked against the project's config."""
     if body.project is None:
-        raise ValidationFailed("project", "project: this field is required")
+        raise Invalid("project", "project: this field is required")
     return _create_task(body.project, body, user, store)
 
 

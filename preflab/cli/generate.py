@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .config import GenerateConfig
+from ..generate.config import GenerateConfig
 
 _HELP = GenerateConfig.help()
 
@@ -87,11 +87,11 @@ def generate_command(
     (--base-url, --api-key) or are local checkpoints (--model hf:PATH). A rerun skips the prompts
     already done and never asks the model for them again.
     """
-    from ..imports import ImportFailed
-    from .backends import Fatal
-    from .journal import Journal, journal_path, write_dataset
-    from .prompts import PromptError, read_prompts
-    from .runner import generate
+    from ..generate.backends import Fatal
+    from ..generate.journal import Journal, journal_path, write_dataset
+    from ..generate.prompts import PromptError, read_prompts
+    from ..generate.runner import generate
+    from ..services.imports import ImportFailed
 
     if output is None and project_id is None and not (template_key or config_file):
         _fail("say where the rows go: -o FILE, --project ID, or --template KEY / --config FILE")
@@ -138,7 +138,7 @@ def generate_command(
         write_dataset(outcome.rows, output)
         click.echo(f"Wrote {len(outcome.rows)} rows to {output}")
     if store is not None:
-        from .project import import_rows
+        from ..generate.project import import_rows
 
         try:
             done = import_rows(store, outcome.rows, journal, user_id=user_id, project_id=project_id, new=new,
@@ -159,9 +159,9 @@ def generate_command(
 def _project_target(data_dir, project_id, template_key, config_file, title, overlap, user_email, prompts):
     """The store, the importing user and (for --template / --config) the new project, checked
     before any model is asked."""
-    from ..clitools import acting_user, open_store, project_exists
     from ..domain.labelconfig import LabelConfigError, parse
-    from .project import NewProject
+    from ..generate.project import NewProject
+    from .tools import acting_user, open_store, project_exists
 
     store = open_store(data_dir)
     if project_id is not None:
@@ -227,7 +227,7 @@ def _print_summary(summary, config: GenerateConfig) -> None:
         + (f" ({s.dropped} left out)" if s.dropped else ""),
     ]
     if len(config.models) > 1 and s.by_model:
-        from .plan import model_label
+        from ..generate.plan import model_label
 
         counts = ", ".join(f"{model_label(m)} {n}" for m, n in sorted(s.by_model.items()))
         lines.append(f"Answers per model: {counts}")

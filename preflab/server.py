@@ -6,13 +6,11 @@ import logging
 
 from fastapi import FastAPI
 
-from .. import web
-from ..config import Settings
-from ..store.db import Store
-from . import docs, errors
-from .bodies import BodyLimit, FormBodies
-from .jsonresponse import JSONResponse
-from .routes import (
+from . import web
+from .api import docs, errors
+from .api.bodies import BodyLimit, FormBodies
+from .api.jsonresponse import JSONResponse
+from .api.routes import (
     annotations,
     datamanager,
     drafts,
@@ -25,6 +23,8 @@ from .routes import (
     tasks,
     users,
 )
+from .services.settings import Settings
+from .store.db import Store
 
 log = logging.getLogger("preflab")
 

@@ -19,17 +19,17 @@ from typing import BinaryIO
 import orjson
 from sqlalchemy import Connection, insert, select
 
-from .domain import labelconfig
-from .domain.agreement import counters, verdict_spec
-from .domain.preferences import AnnotationIn
-from .domain.tasks import NewTask, TaskError, normalize
-from .formats.readers import FormatError, read_items
-from .store import annotations as annotation_store
-from .store import projects as project_store
-from .store import tasks as task_store
-from .store.clock import now
-from .store.db import Store, lock_project
-from .store.schema import file_uploads, users
+from ..domain import labelconfig
+from ..domain.agreement import counters, verdict_spec
+from ..domain.preferences import AnnotationIn
+from ..domain.tasks import NewTask, TaskError, normalize
+from ..formats.readers import FormatError, read_items
+from ..store import annotations as annotation_store
+from ..store import projects as project_store
+from ..store import tasks as task_store
+from ..store.clock import now
+from ..store.db import Store, lock_project
+from ..store.schema import file_uploads, users
 
 BATCH = 1000
 TASK_COLUMNS = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..domain.preferences import Options
+from ..domain.stats import ProjectStats
+from ..store import votes as vote_store
+from ..store.db import Store
 from . import aggregate
-from .domain.preferences import Options
-from .domain.stats import ProjectStats
-from .store import votes as vote_store
-from .store.db import Store
 
 
 def project_stats(

@@ -23,14 +23,14 @@ def data_dir_option(f):
 
 
 def settings(data_dir: Path, **extra):
-    from .config import Settings
+    from ..services.settings import Settings
 
     return Settings(data_dir=data_dir, **extra)
 
 
 def open_store(data_dir: Path):
     """The configured database, migrated."""
-    from . import instance
+    from ..services import instance
 
     return instance.open_store(settings(data_dir))
 
@@ -44,8 +44,8 @@ def acting_user(store, email: str | None) -> int:
     """The user with this email, or the first owner."""
     from sqlalchemy import select
 
-    from .store import users as user_store
-    from .store.schema import users
+    from ..store import users as user_store
+    from ..store.schema import users
 
     with store.read() as conn:
         if email:
@@ -60,7 +60,7 @@ def acting_user(store, email: str | None) -> int:
 
 
 def project_exists(store, project_id: int) -> None:
-    from .store import projects as project_store
+    from ..store import projects as project_store
 
     with store.read() as conn:
         if project_store.get(conn, project_id) is None:

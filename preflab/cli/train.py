@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..clitools import data_dir_option, fail, open_store
-from .config import TrainConfig
+from ..train.config import TrainConfig
+from .tools import data_dir_option, fail, open_store
 
 _HELP = TrainConfig.help()
 EXTRA_HINT = "the training commands need the train extra: pip install 'preflab[train]'"
@@ -26,7 +26,7 @@ def _need_extra() -> None:
 def load_source(source: str, data_dir: Path):
     """Pairs from a PREFERENCE_JSONL file, or from ``project:ID`` (the project's votes aggregated
     with the export's defaults)."""
-    from .data import DataError, from_rows, read_jsonl
+    from ..train.data import DataError, from_rows, read_jsonl
 
     if not source.startswith("project:"):
         return read_jsonl(source)
@@ -36,7 +36,7 @@ def load_source(source: str, data_dir: Path):
         raise DataError(f"{source!r}: write project:ID with a numeric project id") from None
     import orjson
 
-    from .. import exports
+    from ..services import exports
 
     try:
         fmt = exports.check_format("PREFERENCE_JSONL")
@@ -118,9 +118,9 @@ def train_command(source: str, data_dir: Path, **options):
     accelerate launch -m preflab train SOURCE ...
     """
     _need_extra()
-    from .data import DataError
-    from .model import ModelError
-    from .trainer import train
+    from ..train.data import DataError
+    from ..train.model import ModelError
+    from ..train.trainer import train
 
     config = TrainConfig(**options)
     try:
@@ -159,9 +159,9 @@ def evaluate_command(model_dir: str, data: str, as_json: bool, batch_size: int):
     _need_extra()
     import json
 
-    from .data import DataError, read_jsonl
-    from .evaluate import evaluate_dir, format_report
-    from .model import ModelError
+    from ..train.data import DataError, read_jsonl
+    from ..train.evaluate import evaluate_dir, format_report
+    from ..train.model import ModelError
 
     try:
         report = evaluate_dir(model_dir, read_jsonl(data).pairs, batch_size=batch_size)
@@ -193,8 +193,8 @@ def score_command(
     "Uncertainty sampling", /next then hands out the least certain tasks first.
     """
     _need_extra()
-    from .model import ModelError
-    from .score import ScoreError, score_project
+    from ..train.model import ModelError
+    from ..train.score import ScoreError, score_project
 
     store = open_store(data_dir)
     try:
@@ -235,7 +235,7 @@ def import_gguf_command(file: str, output_dir: str):
     the tokenizer) can be passed to preflab train --model.
     """
     _need_extra()
-    from .gguf import GGUFError, import_gguf
+    from ..train.gguf import GGUFError, import_gguf
 
     try:
         info = import_gguf(file, output_dir)

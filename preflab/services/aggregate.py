@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from .domain import labelconfig
-from .domain.preferences import (
+from ..domain import labelconfig
+from ..domain.preferences import (
     VERDICTS,
     AnnotationIn,
     Comparison,
@@ -22,8 +22,8 @@ from .domain.preferences import (
     prompt_of,
     spec,
 )
-from .store import projects as project_store
-from .store import votes as vote_store
+from ..store import projects as project_store
+from ..store import votes as vote_store
 
 
 class OptionError(ValueError):

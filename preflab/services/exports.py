@@ -17,16 +17,16 @@ from typing import BinaryIO
 import ijson
 import orjson
 
+from ..domain import exportrows, labelconfig
+from ..domain.exportrows import csv_columns
+from ..domain.preferences import Options, PreferenceConfigError, kto_rows, preference_row
+from ..formats import labelstudio as ls
+from ..formats import preferences as pf
+from ..store import dump, snapshots
+from ..store import projects as project_store
+from ..store import votes as vote_store
+from ..store.db import Store
 from . import aggregate
-from .domain import exportrows, labelconfig
-from .domain.exportrows import csv_columns
-from .domain.preferences import Options, PreferenceConfigError, kto_rows, preference_row
-from .formats import labelstudio as ls
-from .formats import preferences as pf
-from .store import dump, snapshots
-from .store import projects as project_store
-from .store import votes as vote_store
-from .store.db import Store
 
 FORMATS = ls.FORMATS + pf.FORMATS
 MEDIA_TYPES = {**ls.MEDIA_TYPES, **pf.MEDIA_TYPES}

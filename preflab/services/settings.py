@@ -61,7 +61,7 @@ class Settings(BaseSettings):
 
     def open_store(self):
         """The configured database (not migrated)."""
-        from .store.db import Store
+        from ..store.db import Store
 
         return Store(self.url, synchronous=self.sqlite_synchronous, lock_wait=self.lock_wait)
 

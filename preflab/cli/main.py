@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from .clitools import acting_user as _acting_user
-from .clitools import data_dir_option
-from .clitools import fail as _fail
-from .clitools import open_store as _store
-from .clitools import project_exists as _project_exists
-from .clitools import settings as _settings
+from .tools import acting_user as _acting_user
+from .tools import data_dir_option
+from .tools import fail as _fail
+from .tools import open_store as _store
+from .tools import project_exists as _project_exists
+from .tools import settings as _settings
 
 
 def server_options(f):
@@ -43,7 +43,7 @@ def start(data_dir: Path, host: str, port: int):
     written to a file only you can read and, on a terminal, printed once; it never goes to
     a log that collects the output. Later runs reuse the same data.
     """
-    from .instance import first_start, save_credentials
+    from ..services.instance import first_start, save_credentials
 
     store = _store(data_dir)
     credentials = first_start(store)
@@ -92,7 +92,7 @@ def serve(data_dir: Path, host: str, port: int, workers: int):
     # each worker process builds its app from the environment (create_app reads Settings())
     os.environ.update(PREFLAB_DATA_DIR=str(data_dir.resolve()), PREFLAB_HOST=host, PREFLAB_PORT=str(port))
     uvicorn.run(
-        "preflab.api.app:create_app",
+        "preflab.server:create_app",
         factory=True,
         host=host,
         port=port,
@@ -105,7 +105,7 @@ def serve(data_dir: Path, host: str, port: int, workers: int):
 def _serve(data_dir: Path, host: str, port: int, store) -> None:
     import uvicorn
 
-    from .api.app import create_app
+    from ..server import create_app
 
     app = create_app(_settings(data_dir, host=host, port=port), store)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
@@ -143,7 +143,7 @@ def user():
 @data_dir_option
 def user_create(email: str, password: str | None, token: str | None, role: str, data_dir: Path):
     """Create a user and print their API token."""
-    from .store import users as user_store
+    from ..store import users as user_store
 
     if password is not None and len(password) < 8:
         _fail("the password must be at least 8 characters long")
@@ -164,7 +164,7 @@ def user_create(email: str, password: str | None, token: str | None, role: str, 
 @data_dir_option
 def user_list(data_dir: Path):
     """List the users."""
-    from .store import users as user_store
+    from ..store import users as user_store
 
     with _store(data_dir).read() as conn:
         for row in user_store.all(conn):
@@ -177,7 +177,7 @@ def user_list(data_dir: Path):
 @data_dir_option
 def user_reset_token(email: str, data_dir: Path):
     """Replace a user's API token and print the new one."""
-    from .store import users as user_store
+    from ..store import users as user_store
 
     with _store(data_dir).write() as conn:
         row = user_store.by_email(conn, email)
@@ -198,7 +198,7 @@ def user_reset_token(email: str, data_dir: Path):
 @data_dir_option
 def user_set_password(email: str, password: str, data_dir: Path):
     """Set a user's web login password (e.g. when the printed one was lost)."""
-    from .store import users as user_store
+    from ..store import users as user_store
 
     if len(password) < 8:
         _fail("the password must be at least 8 characters long")
@@ -245,9 +245,9 @@ def project_create(
     data_dir: Path,
 ):
     """Create a project and print its id."""
-    from . import gallery
-    from .domain.labelconfig import LabelConfigError
-    from .instance import create_project
+    from .. import gallery
+    from ..domain.labelconfig import LabelConfigError
+    from ..services.instance import create_project
 
     store = _store(data_dir)
     try:
@@ -269,8 +269,8 @@ def project_create(
 @data_dir_option
 def project_list(data_dir: Path):
     """List the projects with their task counts."""
-    from .store import projects as project_store
-    from .store.schema import projects
+    from ..store import projects as project_store
+    from ..store.schema import projects
 
     with _store(data_dir).read() as conn:
         rows = list(conn.execute(projects.select().order_by(projects.c.id)).mappings())
@@ -293,7 +293,7 @@ def import_command(project_id: int, files: tuple[Path, ...], user_email: str | N
     """Import tasks from JSON, JSONL, CSV or TSV files, all or nothing."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    from .imports import ImportFailed, Source, import_tasks
+    from ..services.imports import ImportFailed, Source, import_tasks
 
     store = _store(data_dir)
     _project_exists(store, project_id)
@@ -363,7 +363,7 @@ def aggregation_options(f):
 
 
 def _aggregation(values: dict):
-    from .aggregate import OptionError, make_options
+    from ..services.aggregate import OptionError, make_options
 
     try:
         return make_options(**values)
@@ -414,7 +414,7 @@ def export_command(
 ):
     """Export a project: its tasks and annotations in Label Studio's formats, or its aggregated
     preferences for training (pairs, KTO rows, Parquet, a Hugging Face dataset folder)."""
-    from .exports import ExportFailed, stream, write_hf_dataset
+    from ..services.exports import ExportFailed, stream, write_hf_dataset
 
     store = _store(data_dir)
     _project_exists(store, project_id)
@@ -466,7 +466,7 @@ def stats_command(
     project_id: int, as_json: bool, resamples: int, seed: int, min_shared: int, data_dir: Path, **aggregation
 ):
     """Quality figures: outcomes, agreement, labelers (with flags), position bias, leaderboard."""
-    from .stats import project_stats
+    from ..services.stats import project_stats
 
     store = _store(data_dir)
     _project_exists(store, project_id)
@@ -484,7 +484,7 @@ def stats_command(
 
 
 def _register_train() -> None:
-    from .train.cli import register  # train, evaluate, score, model import-gguf (torch loads lazily)
+    from .train import register  # train, evaluate, score, model import-gguf (torch loads lazily)
 
     register(cli)
 
@@ -493,7 +493,7 @@ _register_train()
 
 
 def _register_generate() -> None:
-    from .generate.cli import register  # generate (openai and torch load lazily)
+    from .generate import register  # generate (openai and torch load lazily)
 
     register(cli)
 

@@ -7,13 +7,13 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import gallery
-from .config import Settings
-from .domain import labelconfig
+from .. import gallery
+from ..domain import labelconfig
+from ..store import projects as project_store
+from ..store import users as user_store
+from ..store.db import Store
 from .imports import Source, import_tasks
-from .store import projects as project_store
-from .store import users as user_store
-from .store.db import Store
+from .settings import Settings
 
 ADMIN_EMAIL = "admin@preflab.local"
 
