@@ -39,8 +39,8 @@ def baseline_import(payload: bytes) -> float:
 def schema_import(payload: bytes) -> float:
     """The bare baseline, but into preflab's own tasks table (its indexes and constraints):
     how much of the import time the schema itself costs."""
-    from preflab.services.imports import TASK_COLUMNS
     from preflab.store.db import Store
+    from preflab.store.tasks import TaskRow
 
     with tempfile.TemporaryDirectory() as d:
         Store(f"sqlite:///{d}/p.db").migrate()
@@ -55,16 +55,13 @@ def schema_import(payload: bytes) -> float:
             "created_at, updated_at) VALUES (1, '', '', '<View/>', '', 0, 1, 1, 0, '', 1, 0, '', 0, '', 1, 0, "
             "100, 0, 0, 0, '', '')"
         )
-        marks = ", ".join("?" * len(TASK_COLUMNS))
+        marks = ", ".join("?" * len(TaskRow._fields))
         started = time.perf_counter()
         rows = orjson.loads(payload)
         db.execute("BEGIN")
         db.executemany(
-            f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES ({marks})",
-            (
-                (1, i, orjson.dumps(r).decode(), "{}", None, 0, 0, 0, False, None, None, "t", "t")
-                for i, r in enumerate(rows, 1)
-            ),
+            f"INSERT INTO tasks ({', '.join(TaskRow._fields)}) VALUES ({marks})",
+            (TaskRow(1, i, orjson.dumps(r).decode(), "{}", None, "t", "t") for i, r in enumerate(rows, 1)),
         )
         db.execute("COMMIT")
         elapsed = time.perf_counter() - started

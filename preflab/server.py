@@ -23,6 +23,7 @@ from .api.routes import (
     tasks,
     users,
 )
+from .services.instance import open_store
 from .services.settings import Settings
 from .store.db import Store
 
@@ -48,8 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The app over ``store`` (already migrated), or over a store opened and migrated here."""
     settings = settings or Settings()
     if store is None:
-        store = settings.open_store()
-        store.migrate()
+        store = open_store(settings)
     app = FastAPI(
         title="preflab",
         version="0.1.0",

@@ -10,6 +10,7 @@ import uuid
 import httpx
 import pytest
 
+from preflab.services.instance import open_store
 from preflab.store import users as user_store
 from tests.conftest import PAIRWISE, ServerProcess, pick, seed_tasks
 
@@ -29,8 +30,7 @@ def test_a_full_disk_acknowledges_nothing_and_recovers(small_disk, settings, tmp
     if settings.database_url:
         pytest.skip("the disk-full test runs SQLite on a small disk of its own")
     settings = settings.model_copy(update={"data_dir": small_disk / "data"})
-    store = settings.open_store()
-    store.migrate()
+    store = open_store(settings)
     with store.write() as conn:
         _, token = user_store.create(conn, "disk@example.com", role="owner")
         # each submit is another labeler's (each labeler counts once per task)

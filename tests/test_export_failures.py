@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 import preflab
 from preflab.domain import exportrows
-from preflab.formats import labelstudio as ls
+from preflab.formats import shapes
 from preflab.server import create_app
 from preflab.services import exports
 from preflab.services.settings import Settings
@@ -27,7 +27,7 @@ from tests.conftest import PAIRWISE, PG_URL, make_user, pick
 
 # The function that makes the rows of each format, patched to fail after some rows.
 ROW_WRITERS = {
-    "JSON": (ls, "task_json_bytes"),
+    "JSON": (shapes, "exported_task_bytes"),
     "JSON_MIN": (exportrows, "rows"),
     "CSV": (exportrows, "rows"),
     "TSV": (exportrows, "rows"),

@@ -49,23 +49,25 @@ def test_delimited_writer_matches_pythons_csv_quote_nonnumeric(pairs, delimiter)
 def test_templated_task_encoding_equals_the_dict_path(data, upload, updated_by):
     import orjson
 
-    from preflab.formats.labelstudio import task_json, task_json_bytes
+    from preflab.formats.shapes import exported_task_bytes, task_json
+    from preflab.store.export_reader import COLUMNS
 
-    row = (
-        7,
-        3,
-        2,
-        orjson.dumps(data).decode(),
-        "{}",
-        1,
-        0,
-        0,
-        0,
-        updated_by,
-        "2026-01-01T00:00:00.000000Z",
-        "2026-01-02T00:00:00.000000Z",
-    )
-    fast = task_json_bytes(row, None, None, upload)
-    slow = orjson.dumps(task_json(row, [], [], upload))
+    row = {
+        "id": 7,
+        "project_id": 3,
+        "inner_id": 2,
+        "data": orjson.dumps(data).decode(),
+        "meta": "{}",
+        "file_upload_id": 1,
+        "total_annotations": 0,
+        "cancelled_annotations": 0,
+        "total_predictions": 0,
+        "updated_by": updated_by,
+        "created_at": "2026-01-01T00:00:00.000000Z",
+        "updated_at": "2026-01-02T00:00:00.000000Z",
+    }
+    assert set(row) == set(COLUMNS)
+    fast = exported_task_bytes(row, [], [], upload)
+    slow = orjson.dumps(task_json(row, [], [], upload=upload, exported=True))
     assert orjson.loads(fast) == orjson.loads(slow)
     assert list(orjson.loads(fast)) == list(orjson.loads(slow))  # same keys in the same order

@@ -1,7 +1,9 @@
-"""The API fuzzed from its own OpenAPI schema (schemathesis) and, since the schema declares no query
-parameters, through the query parameters each GET route's code reads (``QUERY`` below), as an
-owner, a manager and an annotator: whatever a client sends, the answer is never a 5xx, a refused
-write (any 4xx) leaves the database exactly as it was, and a bad query parameter is a 400 naming it."""
+"""The API fuzzed from its own OpenAPI schema (schemathesis: bodies, path and query parameters) and
+through the query parameters of each GET route (``QUERY`` below: the values each takes, valid and
+invalid, which the schema's types cannot tell), as an owner, a manager and an annotator: whatever a
+client sends, the answer is never a 5xx, a refused write (any 4xx) leaves the database exactly as
+it was, and a bad query parameter is a 400 naming it. The schema declares every parameter of
+``QUERY``, integers with their bounds."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from sqlalchemy import select
 from starlette.datastructures import QueryParams
 from starlette.requests import HTTPConnection
 
+from preflab.api.params import MAX_ID, MAX_PAGE
+from preflab.api.routes import projects as project_routes
+from preflab.api.routes import tasks as task_routes
 from preflab.server import create_app
 from preflab.services.settings import Settings
 from preflab.store.schema import metadata
@@ -89,6 +94,21 @@ def world(api, client, store, owner) -> World:
     return World(headers, ids)
 
 
+def _encodable(files):
+    """A generated multipart body as the HTTP client can send it: a part whose content is a
+    number (valid in the schema's eyes) is sent as its text."""
+
+    def content(value):
+        return value if isinstance(value, str | bytes) or hasattr(value, "read") else str(value).encode()
+
+    items = files.items() if isinstance(files, dict) else files
+    out = []
+    for name, value in items:
+        value = (value[0], content(value[1]), *value[2:]) if isinstance(value, tuple) else content(value)
+        out.append((name, value))
+    return out
+
+
 @schema.parametrize()
 @schema.given(role=st.sampled_from(ROLES))
 @FUZZ
@@ -96,6 +116,8 @@ def test_no_server_error_and_refused_writes_change_nothing(case, role, world, cl
     before = fingerprint(store) if case.method.upper() != "GET" else None
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=world.headers[role])
     kwargs.pop("cookies", None)
+    if kwargs.get("files"):
+        kwargs["files"] = _encodable(kwargs["files"])
     response = client.request(**kwargs)
     where = f"{role}: {case.method} {case.formatted_path}"
     assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
@@ -129,7 +151,7 @@ def _integers(minimum: int, maximum: int | None = None, valid_up_to: int = 50) -
 
 
 POSITIVE = _integers(1)
-ID = Kind(st.integers(1, 10**6).map(str), _integers(0).invalid)  # 0 means "none given"
+ID = Kind(st.integers(1, 10**6).map(str), _integers(0, MAX_ID).invalid)  # 0 means "none given"
 NATURAL = _integers(0)
 FREE = Kind(TEXT)
 FLAG = Kind(
@@ -206,7 +228,8 @@ AGGREGATION = {
     "choice": CHOICE,
     "strength": FREE,
 }
-PAGING = {"page": POSITIVE, "page_size": POSITIVE}
+PAGE = _integers(1, MAX_PAGE)
+TASK_PAGING = {"page": PAGE, "page_size": _integers(1, task_routes.MAX_PAGE_SIZE)}
 
 # Every GET route of the API and the query parameters its code reads (preflab/api/routes, params.py,
 # aggregation.py); test_the_table_lists_every_query_parameter_the_code_reads keeps it complete.
@@ -218,7 +241,12 @@ QUERY: dict[str, dict[str, Kind]] = {
     "/api/organizations/{org_id}": {},
     "/api/users": {},
     "/api/users/{user_id}": {},
-    "/api/projects": {**PAGING, "ids": IDS, "filter": PINNED},
+    "/api/projects": {
+        "page": PAGE,
+        "page_size": _integers(1, project_routes.MAX_PAGE_SIZE),
+        "ids": IDS,
+        "filter": PINNED,
+    },
     "/api/projects/{project_id}": {},
     "/api/projects/{project_id}/next": {"keep": IDS, "empty": FREE},
     "/api/projects/{project_id}/members": {},
@@ -228,7 +256,7 @@ QUERY: dict[str, dict[str, Kind]] = {
     "/api/tasks": {
         "project": ID,
         "view": ID,
-        **PAGING,
+        **TASK_PAGING,
         "include": FREE,
         "query": DM_QUERY,
         "only_annotated": FLAG,
@@ -239,7 +267,7 @@ QUERY: dict[str, dict[str, Kind]] = {
         "completed_before": TIMESTAMP,
         "agreement_below": NUMBER,
     },
-    "/api/projects/{project_id}/tasks": PAGING,
+    "/api/projects/{project_id}/tasks": TASK_PAGING,
     "/api/tasks/{task_id}": {},
     "/api/tasks/{task_id}/annotations": {},
     "/api/annotations/{annotation_id}": {},
@@ -358,3 +386,58 @@ def test_a_bad_query_parameter_is_a_400_naming_it(path, data, world, client):
             where = f"{path} {name}={bad!r}: {refused.status_code} {refused.text[:300]}"
             assert refused.status_code == 400, where
             assert (kind.names or name) in refused.json()["detail"], where
+
+
+def _query_parameters(operation: dict) -> dict[str, dict]:
+    return {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def test_the_schema_declares_the_query_parameters_of_the_table_with_bounds(app):
+    """Swagger UI and schemathesis see what the routes read: each GET route's parameters are
+    those of QUERY, every query parameter of every operation has a description, and every
+    integer one a lower and an upper bound."""
+    paths = app.openapi()["paths"]
+    for path, params in QUERY.items():
+        assert sorted(_query_parameters(paths[path]["get"])) == sorted(params), path
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for name, parameter in _query_parameters(operation).items():
+                where = f"{method.upper()} {path} {name}"
+                assert parameter.get("description"), where
+                schema = parameter["schema"]
+                if "integer" in {schema.get("type"), *(s.get("type") for s in schema.get("anyOf", []))}:
+                    assert "minimum" in str(schema) and "maximum" in str(schema), where
+
+
+def test_the_listings_declare_their_page_bounds(app):
+    paths = app.openapi()["paths"]
+    for path in ("/api/tasks", "/api/projects/{project_id}/tasks"):
+        declared = _query_parameters(paths[path]["get"])
+        assert declared["page_size"]["schema"] == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": task_routes.MAX_PAGE_SIZE,
+            "default": 100,
+            "title": "Page Size",
+            "description": declared["page_size"]["description"],
+        }, path
+        assert (
+            declared["page"]["schema"]["minimum"] == 1 and declared["page"]["schema"]["maximum"] == MAX_PAGE
+        )
+    actions = _query_parameters(paths["/api/dm/actions"]["post"])
+    assert sorted(actions) == ["id", "project", "tabID", "view"]
+
+
+@pytest.mark.parametrize("path", ["/api/tasks", "/api/projects/{project_id}/tasks"])
+def test_a_page_size_past_the_bound_is_a_clear_400(path, world, client):
+    url, owner, base = _url(path, world), world.headers["owner"], _base(path, world)
+    largest = client.get(url, params={**base, "page_size": task_routes.MAX_PAGE_SIZE}, headers=owner)
+    assert largest.status_code == 200, largest.text
+    refused = client.get(url, params={**base, "page_size": task_routes.MAX_PAGE_SIZE + 1}, headers=owner)
+    assert refused.status_code == 400
+    detail = f"query parameter page_size: must be at most {task_routes.MAX_PAGE_SIZE}"
+    assert refused.json() == {
+        "status_code": 400,
+        "detail": detail,
+        "validation_errors": {"page_size": [detail]},
+    }

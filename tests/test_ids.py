@@ -51,11 +51,16 @@ def test_a_deleted_projects_id_and_its_annotations_ids_are_never_reused(api, pro
 
 
 def _new_task(conn, stamp: str, inner_id: int) -> int:
-    columns = ["project_id", "inner_id", "data", "meta", "total_annotations", "cancelled_annotations"]
-    columns += ["total_predictions", "is_labeled", "created_at", "updated_at"]
-    (task_id,) = task_store.insert_many(
-        conn, columns, [(1, inner_id, "{}", "{}", 0, 0, 0, False, stamp, stamp)]
+    row = task_store.TaskRow(
+        project_id=1,
+        inner_id=inner_id,
+        data="{}",
+        meta="{}",
+        file_upload_id=None,
+        created_at=stamp,
+        updated_at=stamp,
     )
+    (task_id,) = task_store.insert_many(conn, [row])
     return task_id
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from preflab.server import create_app
 from preflab.services import imports
+from preflab.services.instance import open_store
 from preflab.store import tasks as task_store
 from tests.conftest import PAIRWISE, Api, make_user, pick, seed_tasks
 
@@ -208,7 +209,7 @@ def test_imported_annotations_are_credited_by_email_or_to_no_one(client, store, 
 
 def test_a_lock_wait_past_its_bound_answers_503_and_changes_nothing(settings, store, owner):
     patient = settings.model_copy(update={"lock_wait": 0.5})
-    short = patient.open_store()
+    short = open_store(patient)
     app = create_app(patient, short)
     with TestClient(app) as client:
         http = Api(client, owner)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from preflab.api.routes import annotations as annotation_routes
 from preflab.api.routes import projects as project_routes
+from preflab.services import annotations as annotation_service
 from preflab.store import projects as project_store
 
 from .conftest import PG_URL, Api, make_user, pick, seed_tasks
@@ -112,14 +112,14 @@ def test_a_submit_follows_an_overlap_changed_after_the_handler_read_the_project(
 ):
     api.patch(f"/api/projects/{project}", json={"maximum_annotations": 3})
     tid = _task(api, project)
-    read = annotation_routes.visible_task
+    read = annotation_service.visible_task
 
     def read_then_change(conn, user, task_id, **kw):
         found = read(conn, user, task_id, **kw)
         _commit_meanwhile(store, project, maximum_annotations=1)
         return found
 
-    monkeypatch.setattr(annotation_routes, "visible_task", read_then_change)
+    monkeypatch.setattr(annotation_service, "visible_task", read_then_change)
     assert api.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code == 201
     assert api.get(f"/api/tasks/{tid}").json()["is_labeled"] is True  # one vote is all it needs now
 

@@ -30,6 +30,27 @@ def _validation(field: str, message: str) -> JSONResponse:
     )
 
 
+#: A declared query parameter's refusal, in the words of the checks it replaced.
+_QUERY_REFUSALS = {
+    "int_parsing": "expected an integer, got {input!r}",
+    "float_parsing": "expected a number, got {input!r}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be above {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be below {lt}",
+}
+
+
+def _query_refusal(error: dict) -> str:
+    words = _QUERY_REFUSALS.get(error.get("type"))
+    if words is None:
+        return error.get("msg", "invalid value")
+    bounds = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in error.get("ctx", {}).items()
+    }
+    return words.format(input=error.get("input"), **bounds)
+
+
 def _wants_page(request: Request) -> bool:
     """A browser navigating to a page (not a script calling the API) gets an HTML error."""
     path = request.url.path
@@ -52,7 +73,10 @@ def install(app: FastAPI, error_page: Callable[[Request, int, str], Response] | 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        loc = tuple(first.get("loc", ()))
+        if len(loc) == 2 and loc[0] == "query":
+            return _validation(loc[1], f"query parameter {loc[1]}: {_query_refusal(first)}")
+        where = ".".join(str(p) for p in loc if p != "body") or "request"
         return _validation(where, f"{where}: {first.get('msg', 'invalid value')}")
 
     @app.exception_handler(ServiceError)

@@ -1,50 +1,51 @@
-"""Query-string conventions of the Label Studio clients."""
+"""Query-string conventions of the Label Studio clients, as declared parameters (they appear in
+the OpenAPI schema, with their bounds): ``Annotated[Flag, Query(description=...)]``,
+``Annotated[int, id_query(...)]``, ``Annotated[int, page_query()]``,
+``Annotated[int, page_size_query(maximum)]``, ``Annotated[list[int] | None, id_list(...)]``."""
 
-from __future__ import annotations
+from typing import Annotated, Any
 
-from typing import Annotated
-
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
-
-def flag(request: Request, name: str, default: bool = False) -> bool:
-    """``True``/``true``/``1`` and their opposites, case-insensitively."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise HTTPException(400, f"query parameter {name}: expected true or false, got {raw!r}")
+#: The largest id a row has (ids are 32-bit integers in PostgreSQL).
+MAX_ID = 2**31 - 1
+#: The last page a listing serves: far past any project, and small enough that the offset
+#: (page - 1) * page_size stays a 64-bit integer.
+MAX_PAGE = 10**9
 
 
-def int_list(request: Request, name: str) -> list[int] | None:
-    """Repeated ``ids=1&ids=2`` or ``ids[]=1&ids[]=2`` (or comma-separated)."""
-    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
-    if not raw:
-        return None
-    try:
-        return [int(part) for value in raw for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise HTTPException(400, f"query parameter {name}: expected integer ids") from None
-
-
-def integer(request: Request, name: str, default: int, minimum: int = 1) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPException(400, f"query parameter {name}: expected an integer, got {raw!r}") from None
-    if value < minimum:
-        raise HTTPException(400, f"query parameter {name}: must be at least {minimum}")
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise PydanticCustomError("flag", "expected true or false, got {given}", {"given": repr(value)})
     return value
+
+
+#: A yes/no query parameter: ``true``/``1``/``yes``/``on`` and their opposites (or an empty value), any case.
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def id_query(description: str, alias: str | None = None) -> Any:
+    """A declared query parameter naming one row by id (``Annotated[int, id_query(...)] = 0``: 0 or
+    absent means none)."""
+    return Query(ge=0, le=MAX_ID, alias=alias, description=description)
+
+
+def page_query() -> Any:
+    return Query(ge=1, le=MAX_PAGE, description="The page, from 1 (a page past the last one is a 404).")
+
+
+def page_size_query(maximum: int) -> Any:
+    return Query(ge=1, le=maximum, description=f"How many on a page, at most {maximum}.")
 
 
 def id_list(name: str, description: str):

@@ -1,13 +1,25 @@
-"""JSON shapes of API resources, with Label Studio's field names and order."""
+"""JSON shapes of API resources, with Label Studio's field names and order. Tasks, annotations,
+predictions and drafts have one shape function each, shared with the exports:
+``preflab.formats.shapes`` (re-exported here)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-
-import orjson
 
 from ..domain.labelconfig import LabelConfig, LabelConfigError, parse
+from ..formats.shapes import annotation_json, draft_json, prediction_json, task_json
+
+__all__ = [
+    "VERSION",
+    "annotation_etag",
+    "annotation_json",
+    "draft_json",
+    "prediction_json",
+    "project_json",
+    "task_json",
+    "user_brief",
+    "user_json",
+]
 
 VERSION = {
     "release": "1.23.2",
@@ -128,166 +140,7 @@ def project_json(project, counters: dict, created_by=None) -> dict:
 _MINE = ("my_annotations_number", "my_submitted_number", "my_remaining_number")
 
 
-def annotation_json(row, user=None) -> dict:
-    out = {
-        "id": row["id"],
-        "result": orjson.Fragment(row["result"]),
-        "created_username": f" {user['email']}, {user['id']}" if user else "",
-        "created_ago": _ago(row["created_at"]),
-        "completed_by": row["completed_by"],
-        "was_cancelled": bool(row["was_cancelled"]),
-        "ground_truth": bool(row["ground_truth"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "draft_created_at": None,
-        "lead_time": row["lead_time"],
-        "import_id": None,
-        "last_action": None,
-        "bulk_created": False,
-        "task": row["task_id"],
-        "project": row["project_id"],
-        "updated_by": row["updated_by"],
-        "parent_prediction": None,
-        "parent_annotation": None,
-        "last_created_by": None,
-        "unique_id": row["unique_id"],
-    }
-    if row["shown_order"] is not None:
-        out["shown_order"] = orjson.Fragment(row["shown_order"])
-    return out
-
-
 def annotation_etag(row) -> str:
     """A strong validator of an annotation's current state, for ``If-Match``."""
     digest = hashlib.sha256(f"{row['id']}|{row['updated_at']}|{row['result']}".encode()).hexdigest()
     return f'"{digest[:32]}"'
-
-
-def prediction_json(row) -> dict:
-    return {
-        "id": row["id"],
-        "result": orjson.Fragment(row["result"]),
-        "score": row["score"],
-        "model_version": row["model_version"],
-        "created_ago": _ago(row["created_at"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "task": row["task_id"],
-        "project": row["project_id"],
-    }
-
-
-def draft_json(row, user=None) -> dict:
-    return {
-        "id": row["id"],
-        "user": row["user_id"],
-        "created_username": f" {user['email']}, {user['id']}" if user else "",
-        "created_ago": _ago(row["created_at"]),
-        "result": orjson.Fragment(row["result"]),
-        "lead_time": row["lead_time"],
-        "was_postponed": bool(row["was_postponed"]),
-        "import_id": None,
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "task": row["task_id"],
-        "annotation": row["annotation_id"],
-        "project": row["project_id"],
-    }
-
-
-def task_json(
-    task,
-    annotations: list,
-    predictions: list,
-    users: dict,
-    upload: str | None = None,
-    *,
-    blind: bool = False,
-    drafts: list = (),
-    judged: list | None = None,
-) -> dict:
-    """A task as the Data Manager serializes it (``fields=all``).
-
-    ``blind`` (annotators): ``annotations`` are the caller's own, and the counters and agreement
-    describe those only, so nothing tells how other labelers answered.
-
-    ``judged``: the task's comparisons with their decisions (``aggregate.judged_task``), shown as
-    preflab's ``outcomes``; None (annotators, configs that compare nothing) shows ``null``."""
-    done = [a for a in annotations if not a["was_cancelled"]]
-    lead_times = [a["lead_time"] for a in annotations if a["lead_time"] is not None]
-    if blind:
-        counts = {
-            "total_annotations": len(done),
-            "cancelled_annotations": len(annotations) - len(done),
-            "is_labeled": bool(done),
-            "agreement": None,
-            "completed_at": max((a["updated_at"] for a in done), default=None),
-        }
-    else:
-        counts = {name: task[name] for name in ("total_annotations", "cancelled_annotations", "agreement")}
-        counts["is_labeled"] = bool(task["is_labeled"])
-        counts["completed_at"] = task["completed_at"]
-    return {
-        "id": task["id"],
-        "predictions": [prediction_json(p) for p in predictions],
-        "annotations": [annotation_json(a, users.get(a["completed_by"])) for a in annotations],
-        "drafts": [draft_json(d) for d in drafts],
-        "annotators": sorted({a["completed_by"] for a in annotations if a["completed_by"] is not None}),
-        "inner_id": task["inner_id"],
-        "cancelled_annotations": counts["cancelled_annotations"],
-        "total_annotations": counts["total_annotations"],
-        "total_predictions": task["total_predictions"],
-        "completed_at": counts["completed_at"],
-        "annotations_results": orjson.dumps([orjson.Fragment(a["result"]) for a in done]).decode()
-        if done
-        else "",
-        "predictions_results": orjson.dumps([orjson.Fragment(p["result"]) for p in predictions]).decode()
-        if predictions
-        else "",
-        "predictions_score": None,
-        "file_upload": upload,
-        "storage_filename": None,
-        "annotations_ids": ",".join(str(a["id"]) for a in annotations),
-        "predictions_model_versions": ",".join(
-            sorted({p["model_version"] for p in predictions if p["model_version"]})
-        ),
-        "avg_lead_time": sum(lead_times) / len(lead_times) if lead_times else None,
-        "draft_exists": bool(drafts),
-        "updated_by": [{"user_id": task["updated_by"]}] if task["updated_by"] else [],
-        "data": orjson.Fragment(task["data"]),
-        "meta": orjson.Fragment(task["meta"]),
-        "created_at": task["created_at"],
-        "updated_at": task["updated_at"],
-        "is_labeled": counts["is_labeled"],
-        "agreement": counts["agreement"],
-        "outcomes": None if judged is None else [outcome_json(c, d) for c, d in judged],
-        "overlap": None,
-        "comment_count": 0,
-        "unresolved_comment_count": 0,
-        "last_comment_updated_at": None,
-        "project": task["project_id"],
-        "comment_authors": [],
-    }
-
-
-def outcome_json(comparison, decision) -> dict:
-    """One comparison's outcome by the project's rules: the two answers compared (object names,
-    or Ranker item ids), the outcome and the votes by verdict."""
-    return {
-        "pair": [comparison.first.id, comparison.second.id],
-        "outcome": decision.outcome,
-        "votes": decision.counts,
-    }
-
-
-def _ago(stamp: str) -> str:
-    try:
-        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    except (TypeError, ValueError):
-        return ""
-    minutes = max(0, int((datetime.now(UTC) - then).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} minutes"
-    if minutes < 60 * 24:
-        return f"{minutes // 60} hours"
-    return f"{minutes // (60 * 24)} days"

@@ -1,5 +1,7 @@
 """Streaming uploads: the request body is parsed as it arrives, and each uploaded file is handed
-to the importer (running in a worker thread) while it is still being received.
+to the importer (running in a worker thread) while it is still being received (``receive``). The
+importer only reads and checks what arrives; it writes once the body is complete, so no lock is
+held while the body is on its way (``services.imports``).
 
 Each file lands in a ``GrowingFile``: a temporary file that the event loop appends to and the
 importer reads behind it, blocking until more bytes arrive. It is on disk, so a large upload costs
@@ -8,14 +10,19 @@ disk, not memory, and the importer can still seek back to report where a file go
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import queue
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
+from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..services.imports import Source
 
@@ -171,3 +178,82 @@ class StreamingUpload:
         if self._current is not None:
             self._current.finish()
             self._current = None
+
+
+class JsonBody:
+    """A JSON request body as one source, filled like an uploaded file."""
+
+    def __init__(self):
+        self.file = GrowingFile()
+        self.files = [self.file]
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.file.append(chunk)
+
+    def finish(self, error: str | None = None) -> None:
+        self.file.finish(error)
+
+    def sources(self) -> Iterator[Source]:
+        yield Source(name="request body", stream=io.BufferedReader(self.file), format="json", is_file=False)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+Imported = TypeVar("Imported")
+
+
+async def receive(request: Request, importer: Callable[[Iterator[Source]], Imported], limit: int) -> Imported:
+    """Receive a ``multipart/form-data`` (files) or JSON body while ``importer`` (in a worker thread)
+    reads its sources; what ``importer`` returns. 413 past ``limit`` bytes, 400 for a body that
+    breaks off or holds no file; an importer that gives up early (a bad item) stops the reading."""
+    too_large = HTTPException(413, f"the upload is larger than the limit of {limit // (1024 * 1024)} MiB")
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_large
+    content_type = request.headers.get("content-type", "")
+    try:
+        upload = (
+            StreamingUpload(content_type) if content_type.startswith("multipart/form-data") else JsonBody()
+        )
+    except UploadAborted as exc:
+        raise HTTPException(400, str(exc)) from None
+    worker = asyncio.ensure_future(run_in_threadpool(importer, upload.sources()))
+    try:
+        refused = await _feed(request, upload, worker, limit, too_large)
+        upload.finish(error=refused.detail if refused else None)
+        if refused is None and not upload.files:
+            refused = HTTPException(400, "the upload holds no file: send the tasks as a part named 'file'")
+        if refused is not None:
+            await _settled(worker)
+            raise refused
+        return await worker
+    finally:
+        if not worker.done():  # cancelled (the client went away): stop the importer
+            upload.finish(error="the upload was interrupted")
+            await _settled(worker)
+        upload.close()
+
+
+async def _feed(
+    request: Request, upload: StreamingUpload | JsonBody, worker: asyncio.Future, limit: int, too_large
+) -> HTTPException | None:
+    """Feed the body to the upload; the refusal when it cannot be received whole."""
+    try:
+        async for chunk in request.stream():
+            upload.feed(chunk)
+            if upload.size > limit:
+                return too_large
+            if worker.done():  # the importer gave up (bad item): no need to read the rest
+                break
+    except (UploadAborted, ClientDisconnect) as exc:
+        return HTTPException(400, str(exc) or "the upload was interrupted")
+    return None
+
+
+async def _settled(worker: asyncio.Future) -> None:
+    """Wait for the importer to stop; its own error (it rolled back) is superseded by ours."""
+    await asyncio.wait([worker])
+    worker.exception()

@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from ..generate.config import GenerateConfig
-
-_HELP = GenerateConfig.help()
+from .options import config_from, config_options
 
 
 def _fail(message: str) -> None:
@@ -37,36 +36,7 @@ def _fail(message: str) -> None:
 @click.option("--overlap", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Annotations wanted per task of the new project.")  # fmt: skip
 @click.option("--user", "user_email", help="Email of the importing user; default: the first owner.")
-@click.option("-m", "--model", "models", multiple=True, required=True, help=_HELP["models"])
-@click.option("-n", "--candidates", type=click.IntRange(1, 26), default=2, show_default=True,
-              help=_HELP["candidates"])  # fmt: skip
-@click.option("--temperature", type=click.FloatRange(0, 2), default=0.8, show_default=True,
-              help=_HELP["temperature"])  # fmt: skip
-@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
-              help=_HELP["top_p"])  # fmt: skip
-@click.option(
-    "--max-tokens", type=click.IntRange(1), default=512, show_default=True, help=_HELP["max_tokens"]
-)
-@click.option("--seed", type=int, help=_HELP["seed"])
-@click.option("--system", help=_HELP["system"])
-@click.option("--endpoint", type=click.Choice(["chat", "completions"]), default="chat", show_default=True,
-              help=_HELP["endpoint"])  # fmt: skip
-@click.option("--base-url", envvar="OPENAI_BASE_URL", help=_HELP["base_url"] + " Env: OPENAI_BASE_URL.")
-@click.option("--api-key", envvar="OPENAI_API_KEY", help=_HELP["api_key"] + " Env: OPENAI_API_KEY.")
-@click.option("--stream/--no-stream", default=False, show_default=True, help=_HELP["stream"])
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=120.0, show_default=True,
-              help=_HELP["timeout"])  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(1, 4096), default=8, show_default=True,
-              help=_HELP["concurrency"])  # fmt: skip
-@click.option("--max-retries", type=click.IntRange(0, 100), default=6, show_default=True,
-              help=_HELP["max_retries"])  # fmt: skip
-@click.option("--retry-delay", type=click.FloatRange(0), default=1.0, show_default=True,
-              help=_HELP["retry_delay"])  # fmt: skip
-@click.option("--identical-retries", type=click.IntRange(0, 20), default=2, show_default=True,
-              help=_HELP["identical_retries"])  # fmt: skip
-@click.option("--drop-identical", is_flag=True, help=_HELP["drop_identical"])
-@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True, help=_HELP["batch_size"])
-@click.option("--device", default="auto", show_default=True, help=_HELP["device"])
+@config_options(GenerateConfig)
 @click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="PREFLAB_DATA_DIR",
     default="preflab-data", show_default=True,
@@ -75,7 +45,7 @@ def _fail(message: str) -> None:
 def generate_command(
     prompts: Path, output: Path | None, project_id: int | None, template_key: str | None,
     config_file: Path | None, title: str | None, overlap: int, user_email: str | None,
-    models: tuple[str, ...], data_dir: Path, **options,
+    data_dir: Path, **options,
 ):  # fmt: skip
     """Generate candidate answers for PROMPTS and write a ready-to-label dataset or project.
 
@@ -102,7 +72,7 @@ def generate_command(
     if output is not None and output.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
         _fail(f"{output.name}: write the dataset as .json or .jsonl")
     try:
-        config = GenerateConfig(models=list(models), **options)
+        config = config_from(GenerateConfig, options)
     except ValueError as exc:
         _fail(str(exc))
     store = user_id = new = None

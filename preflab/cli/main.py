@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .tools import acting_user as _acting_user
-from .tools import data_dir_option
+from .tools import data_dir_option, refusals
 from .tools import fail as _fail
 from .tools import open_store as _store
 from .tools import project_exists as _project_exists
@@ -143,33 +143,24 @@ def user():
 @data_dir_option
 def user_create(email: str, password: str | None, token: str | None, role: str, data_dir: Path):
     """Create a user and print their API token."""
-    from ..store import users as user_store
+    from ..services import accounts
 
-    if password is not None and len(password) < 8:
-        _fail("the password must be at least 8 characters long")
     store = _store(data_dir)
-    password_hash = user_store.hash_password(password) if password else None
-    try:
-        with store.write() as conn:
-            created, token = user_store.create(
-                conn, email, role=role, password_hash=password_hash, token=token
-            )
-    except user_store.UserError as exc:
-        _fail(str(exc))
-    click.echo(f"Created {created['email']} (id {created['id']}, {role})")
-    click.echo(f"API token: {token}")
+    with refusals():
+        new = accounts.create_user(store, email, role=role, password=password, token=token)
+    click.echo(f"Created {new.user['email']} (id {new.user['id']}, {role})")
+    click.echo(f"API token: {new.token}")
 
 
 @user.command("list")
 @data_dir_option
 def user_list(data_dir: Path):
     """List the users."""
-    from ..store import users as user_store
+    from ..services.users import listed
 
-    with _store(data_dir).read() as conn:
-        for row in user_store.all(conn):
-            state = "" if row["is_active"] else "  (inactive)"
-            click.echo(f"{row['id']:>4}  {row['email']}  {row['role']}{state}")
+    for row in listed(_store(data_dir)):
+        state = "" if row["is_active"] else "  (inactive)"
+        click.echo(f"{row['id']:>4}  {row['email']}  {row['role']}{state}")
 
 
 @user.command("reset-token")
@@ -177,13 +168,11 @@ def user_list(data_dir: Path):
 @data_dir_option
 def user_reset_token(email: str, data_dir: Path):
     """Replace a user's API token and print the new one."""
-    from ..store import users as user_store
+    from ..services import accounts
 
-    with _store(data_dir).write() as conn:
-        row = user_store.by_email(conn, email)
-        if row is None:
-            _fail(f"no user with the email {email}")
-        click.echo(f"API token: {user_store.reset_token(conn, row['id'])}")
+    store = _store(data_dir)
+    with refusals():
+        click.echo(f"API token: {accounts.reset_token(store, email)}")
 
 
 @user.command("set-password")
@@ -198,16 +187,11 @@ def user_reset_token(email: str, data_dir: Path):
 @data_dir_option
 def user_set_password(email: str, password: str, data_dir: Path):
     """Set a user's web login password (e.g. when the printed one was lost)."""
-    from ..store import users as user_store
+    from ..services import accounts
 
-    if len(password) < 8:
-        _fail("the password must be at least 8 characters long")
-    password_hash = user_store.hash_password(password)
-    with _store(data_dir).write() as conn:
-        row = user_store.by_email(conn, email)
-        if row is None:
-            _fail(f"no user with the email {email}")
-        user_store.set_password(conn, row["id"], password_hash)
+    store = _store(data_dir)
+    with refusals():
+        accounts.set_password(store, email, password)
     click.echo(f"Password set for {email}")
 
 
@@ -252,14 +236,15 @@ def project_create(
     store = _store(data_dir)
     try:
         template = None if config_file else gallery.template(template_key)
-        project_id = create_project(
-            store,
-            title=title,
-            label_config=config_file.read_text(encoding="utf-8") if config_file else template.config,
-            user_id=_acting_user(store, owner_email),
-            maximum_annotations=overlap,
-            render_markdown=bool(template and template.render_markdown),
-        )
+        with refusals():
+            project_id = create_project(
+                store,
+                title=title,
+                label_config=config_file.read_text(encoding="utf-8") if config_file else template.config,
+                user_id=_acting_user(store, owner_email),
+                maximum_annotations=overlap,
+                render_markdown=bool(template and template.render_markdown),
+            )
     except (KeyError, LabelConfigError) as exc:
         _fail(str(exc).strip("'\""))
     click.echo(project_id)
@@ -269,17 +254,10 @@ def project_create(
 @data_dir_option
 def project_list(data_dir: Path):
     """List the projects with their task counts."""
-    from ..store import projects as project_store
-    from ..store.schema import projects
+    from ..services.instance import project_summaries
 
-    with _store(data_dir).read() as conn:
-        rows = list(conn.execute(projects.select().order_by(projects.c.id)).mappings())
-        counts = project_store.counters(conn, [r["id"] for r in rows])
-        for row in rows:
-            c = counts[row["id"]]
-            click.echo(
-                f"{row['id']:>4}  {row['title']}  ({c['task_number']} tasks, {c['finished_task_number']} labeled)"
-            )
+    for p in project_summaries(_store(data_dir)):
+        click.echo(f"{p.id:>4}  {p.title}  ({p.task_number} tasks, {p.finished_task_number} labeled)")
 
 
 @cli.command("import")
@@ -296,7 +274,6 @@ def import_command(project_id: int, files: tuple[Path, ...], user_email: str | N
     from ..services.imports import ImportFailed, Source, import_tasks
 
     store = _store(data_dir)
-    _project_exists(store, project_id)
     user_id = _acting_user(store, user_email)
     total = sum(f.stat().st_size for f in files)
     handles = [open(f, "rb") for f in files]  # noqa: SIM115 (closed below)

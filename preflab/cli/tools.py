@@ -1,9 +1,11 @@
 """What every ``preflab`` command shares (the main group, training, generation): the
-``--data-dir`` option, opening the store, failing with a message, finding the acting user."""
+``--data-dir`` option, opening the store, failing with a message (a service's refusal included),
+finding the acting user. Commands open no transaction themselves: they call services."""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -29,10 +31,12 @@ def settings(data_dir: Path, **extra):
 
 
 def open_store(data_dir: Path):
-    """The configured database, migrated."""
+    """The store of ``--data-dir`` (and ``PREFLAB_DATABASE_URL``): ``services.instance.open_store``,
+    the one way to open one."""
     from ..services import instance
 
-    return instance.open_store(settings(data_dir))
+    with refusals():
+        return instance.open_store(settings(data_dir))
 
 
 def fail(message: str) -> None:
@@ -40,28 +44,27 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def refusals():
+    """A service's refusal (``services.errors``) ends the command with its message."""
+    from ..services.errors import ServiceError
+
+    try:
+        yield
+    except ServiceError as exc:
+        fail(exc.message)
+
+
 def acting_user(store, email: str | None) -> int:
     """The user with this email, or the first owner."""
-    from sqlalchemy import select
+    from ..services import accounts
 
-    from ..store import users as user_store
-    from ..store.schema import users
-
-    with store.read() as conn:
-        if email:
-            row = user_store.by_email(conn, email)
-            if row is None:
-                fail(f"no user with the email {email}")
-            return row["id"]
-        owner = conn.execute(select(users.c.id).where(users.c.role == "owner").order_by(users.c.id)).scalar()
-    if owner is None:
-        fail("there is no owner yet: run `preflab user create EMAIL --role owner` first")
-    return owner
+    with refusals():
+        return accounts.acting_user(store, email)
 
 
 def project_exists(store, project_id: int) -> None:
-    from ..store import projects as project_store
+    from ..services import instance
 
-    with store.read() as conn:
-        if project_store.get(conn, project_id) is None:
-            fail(f"there is no project {project_id}")
+    with refusals():
+        instance.require_project(store, project_id)

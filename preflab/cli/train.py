@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from ..train.config import TrainConfig
+from .options import config_from, config_options
 from .tools import data_dir_option, fail, open_store
 
-_HELP = TrainConfig.help()
 EXTRA_HINT = "the training commands need the train extra: pip install 'preflab[train]'"
 
 
@@ -45,12 +45,14 @@ def load_source(source: str, data_dir: Path):
             "this preflab cannot read project:ID yet (it has no PREFERENCE_JSONL export); "
             f"export the project's preferences to a JSONL file and pass that file: {source}"
         ) from None
-    store = open_store(data_dir)
-    from ..store import projects as project_store
+    from ..services.errors import NotFound
+    from ..services.instance import require_project
 
-    with store.read() as conn:
-        if project_store.get(conn, project_id) is None:
-            raise DataError(f"there is no project {project_id}")
+    store = open_store(data_dir)
+    try:
+        require_project(store, project_id)
+    except NotFound as exc:
+        raise DataError(exc.message) from None
     text = b"".join(exports.stream(store, project_id, fmt))
     rows = [
         (f"project {project_id} row {i}", orjson.loads(line)) for i, line in enumerate(text.splitlines(), 1)
@@ -60,52 +62,7 @@ def load_source(source: str, data_dir: Path):
 
 @click.command("train")
 @click.argument("source")
-@click.option("--model", "model", required=True, help=_HELP["model"])
-@click.option(
-    "-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help=_HELP["output_dir"]
-)
-@click.option("--epochs", type=float, default=1.0, show_default=True, help=_HELP["epochs"])
-@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help=_HELP["batch_size"])
-@click.option(
-    "--max-length", type=click.IntRange(16), default=512, show_default=True, help=_HELP["max_length"]
-)
-@click.option("--lr", "learning_rate", type=float, default=None, help=_HELP["learning_rate"])
-@click.option(
-    "--eval-fraction",
-    type=click.FloatRange(0, 0.9),
-    default=0.1,
-    show_default=True,
-    help=_HELP["eval_fraction"],
-)
-@click.option("--split-seed", type=int, default=0, show_default=True, help=_HELP["split_seed"])
-@click.option("--seed", type=int, default=42, show_default=True, help=_HELP["seed"])
-@click.option("--max-steps", type=int, default=-1, show_default=True, help=_HELP["max_steps"])
-@click.option(
-    "--gradient-accumulation-steps",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help=_HELP["gradient_accumulation_steps"],
-)
-@click.option(
-    "--gradient-checkpointing",
-    type=click.Choice(["auto", "on", "off"]),
-    default="auto",
-    show_default=True,
-    help=_HELP["gradient_checkpointing"],
-)
-@click.option(
-    "--precision",
-    type=click.Choice(["auto", "bf16", "fp16", "fp32"]),
-    default="auto",
-    show_default=True,
-    help=_HELP["precision"],
-)
-@click.option(
-    "--save-steps", type=click.IntRange(1), default=200, show_default=True, help=_HELP["save_steps"]
-)
-@click.option("--resume/--no-resume", default=True, show_default=True, help=_HELP["resume"])
-@click.option("--trl-defaults", is_flag=True, help=_HELP["trl_defaults"])
+@config_options(TrainConfig)
 @data_dir_option
 def train_command(source: str, data_dir: Path, **options):
     """Train a Bradley-Terry reward model on preference pairs.
@@ -122,7 +79,7 @@ def train_command(source: str, data_dir: Path, **options):
     from ..train.model import ModelError
     from ..train.trainer import train
 
-    config = TrainConfig(**options)
+    config = config_from(TrainConfig, options)
     try:
         loaded = load_source(source, data_dir)
         metrics = train(config, loaded, source=source)

@@ -1,8 +1,8 @@
 """Label Studio's export formats, written as streams of bytes.
 
-``task_json`` builds one exported task with Label Studio's key order; stored JSON text (task
-data, results) goes in as ``orjson.Fragment`` and is never decoded. JSON_MIN, CSV and TSV rows
-follow Label Studio's converter (``preflab.domain.exportrows``).
+The JSON export's items are ``preflab.formats.shapes.task_json``'s export view (the API's tasks
+and annotations come from the same functions). JSON_MIN, CSV and TSV rows follow Label Studio's
+converter (``preflab.domain.exportrows``).
 """
 
 from __future__ import annotations
@@ -91,130 +91,6 @@ def format_list(extra: Iterable[tuple[str, str, str]] = ()) -> list[dict]:
     return out
 
 
-def annotation_json(row, project_id: int, decode: bool = False) -> dict:
-    result = row["result"]
-    return {
-        "id": row["id"],
-        "completed_by": row["completed_by"],
-        "result": _json(result, decode),
-        "was_cancelled": bool(row["was_cancelled"]),
-        "ground_truth": bool(row["ground_truth"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "draft_created_at": None,
-        "lead_time": row["lead_time"],
-        "prediction": {},
-        "result_count": 0 if result == "[]" else len(orjson.loads(result)),
-        "unique_id": row["unique_id"],
-        "import_id": None,
-        "last_action": None,
-        "bulk_created": False,
-        "task": row["task_id"],
-        "project": project_id,
-        "updated_by": row["updated_by"],
-        "parent_prediction": None,
-        "parent_annotation": None,
-        "last_created_by": None,
-        # preflab: the answer order the labeler saw (position-bias control), or null
-        "shown_order": _json(row["shown_order"], decode) if row["shown_order"] else None,
-    }
-
-
-# An exported task's keys in Label Studio's order, with the values that never change; each task
-# starts as a copy of one of these (``file_upload`` is absent for tasks from a JSON body).
-_TASK = {
-    "id": None,
-    "annotations": None,
-    "file_upload": None,
-    "drafts": [],
-    "predictions": None,
-    "data": None,
-    "meta": None,
-    "created_at": None,
-    "updated_at": None,
-    "allow_skip": True,
-    "inner_id": None,
-    "total_annotations": None,
-    "cancelled_annotations": None,
-    "total_predictions": None,
-    "comment_count": 0,
-    "unresolved_comment_count": 0,
-    "last_comment_updated_at": None,
-    "project": None,
-    "updated_by": None,
-    "comment_authors": [],
-}
-_TASK_NO_UPLOAD = {k: v for k, v in _TASK.items() if k != "file_upload"}
-
-
-def task_json(task, annotations: list, predictions: list, upload: str | None, decode: bool = False) -> dict:
-    """One exported task (``task`` a row of ``preflab.store.dump.TASK_COLUMNS``). Stored JSON is
-    decoded with ``decode``, else passed through as is."""
-    (
-        task_id,
-        project,
-        inner_id,
-        data,
-        meta,
-        _,
-        total,
-        cancelled,
-        n_predictions,
-        updated_by,
-        created,
-        updated,
-    ) = task
-    if upload is None:
-        out = _TASK_NO_UPLOAD.copy()
-    else:
-        out = _TASK.copy()
-        out["file_upload"] = upload
-    out["id"] = task_id
-    out["annotations"] = [annotation_json(a, project, decode) for a in annotations] if annotations else []
-    out["predictions"] = [p["id"] for p in predictions] if predictions else []
-    out["data"] = orjson.loads(data) if decode else orjson.Fragment(data)
-    out["meta"] = orjson.loads(meta) if decode else orjson.Fragment(meta)
-    out["created_at"] = created
-    out["updated_at"] = updated
-    out["inner_id"] = inner_id
-    out["total_annotations"] = total
-    out["cancelled_annotations"] = cancelled
-    out["total_predictions"] = n_predictions
-    out["project"] = project
-    out["updated_by"] = updated_by
-    return out
-
-
-def task_json_bytes(task, annotations: list, predictions: list, upload: str | None) -> bytes:
-    """``task_json`` encoded. A task with nothing but data (the bulk of a large export) is
-    written straight from a template around its stored JSON; others go through ``task_json``."""
-    if annotations or predictions:
-        return orjson.dumps(task_json(task, annotations, predictions, upload))
-    (
-        task_id,
-        project,
-        inner_id,
-        data,
-        meta,
-        _,
-        total,
-        cancelled,
-        n_predictions,
-        updated_by,
-        created,
-        updated,
-    ) = task
-    upload_part = "" if upload is None else f',"file_upload":{orjson.dumps(upload).decode()}'
-    by = "null" if updated_by is None else updated_by
-    return (
-        f'{{"id":{task_id},"annotations":[]{upload_part},"drafts":[],"predictions":[],"data":{data},'
-        f'"meta":{meta},"created_at":"{created}","updated_at":"{updated}","allow_skip":true,'
-        f'"inner_id":{inner_id},"total_annotations":{total},"cancelled_annotations":{cancelled},'
-        f'"total_predictions":{n_predictions},"comment_count":0,"unresolved_comment_count":0,'
-        f'"last_comment_updated_at":null,"project":{project},"updated_by":{by},"comment_authors":[]}}'
-    ).encode()
-
-
 def write_json(batches: Iterable[list[dict | bytes]]) -> Iterator[bytes]:
     """A JSON array, one chunk per batch of items (dicts, or items already encoded)."""
     first = True
@@ -276,7 +152,3 @@ def _line(row: dict, columns: list[str], delimiter: str, neutralize: bool = Fals
         else:
             cells.append(_quote(str(value)))
     return delimiter.join(cells)
-
-
-def _json(text: str, decode: bool):
-    return orjson.loads(text) if decode else orjson.Fragment(text)

@@ -1,4 +1,6 @@
-"""Settings of one ``preflab generate`` run. Every field has help text (the CLI shows it).
+"""Settings of one ``preflab generate`` run. Every field is a ``preflab generate`` flag
+(``preflab.cli.options``): its metadata holds the help text and, where the CLI needs them, the
+flag names, bounds, choices and environment variable.
 
 Only the *sampling* fields (models, candidates, temperature, top_p, max_tokens, seed, system,
 endpoint) change what a model is asked; they make up a prompt's resume key, so a rerun with other
@@ -8,7 +10,7 @@ retries, streaming, the URL) reuses what was done.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 LOCAL_PREFIX = "hf:"
 
@@ -20,18 +22,35 @@ class GenerateConfig:
     # Models and sampling (these make up the resume key)
     models: list[str] = field(
         metadata={
+            "flags": ("-m", "--model"),
             "help": "Model to ask (repeatable). A name served by the OpenAI-compatible endpoint, or hf:PATH "
             "for a local Hugging Face checkpoint folder or .gguf file (nothing is downloaded). With "
             "several models each answer of a prompt comes from a different one, assigned to the answer "
-            "slots at random per prompt (seeded) and recorded as model1, model2, ..."
+            "slots at random per prompt (seeded) and recorded as model1, model2, ...",
         }
     )
-    candidates: int = field(default=2, metadata={"help": "Answers per prompt (answer1, answer2, ...)."})
-    temperature: float = field(default=0.8, metadata={"help": "Sampling temperature (0: greedy)."})
-    top_p: float = field(
-        default=1.0, metadata={"help": "Nucleus sampling: keep the top tokens of this mass."}
+    candidates: int = field(
+        default=2,
+        metadata={
+            "flags": ("-n", "--candidates"),
+            "min": 1,
+            "max": 26,
+            "help": "Answers per prompt (answer1, answer2, ...).",
+        },
     )
-    max_tokens: int = field(default=512, metadata={"help": "Most tokens per answer."})
+    temperature: float = field(
+        default=0.8, metadata={"min": 0, "max": 2, "help": "Sampling temperature (0: greedy)."}
+    )
+    top_p: float = field(
+        default=1.0,
+        metadata={
+            "min": 0,
+            "max": 1,
+            "min_open": True,
+            "help": "Nucleus sampling: keep the top tokens of this mass.",
+        },
+    )
+    max_tokens: int = field(default=512, metadata={"min": 1, "help": "Most tokens per answer."})
     seed: int | None = field(
         default=None,
         metadata={
@@ -46,36 +65,57 @@ class GenerateConfig:
     endpoint: str = field(
         default="chat",
         metadata={
+            "choices": ("chat", "completions"),
             "help": "'chat': /v1/chat/completions (messages; the server applies the chat template); "
-            "'completions': /v1/completions with the prompt text as is (plain prompts only)."
+            "'completions': /v1/completions with the prompt text as is (plain prompts only).",
         },
     )
     # Endpoint
     base_url: str | None = field(
-        default=None, metadata={"help": "OpenAI-compatible base URL, e.g. http://localhost:8000/v1."}
+        default=None,
+        metadata={
+            "envvar": "OPENAI_BASE_URL",
+            "help": "OpenAI-compatible base URL, e.g. http://localhost:8000/v1.",
+        },
     )
-    api_key: str | None = field(default=None, metadata={"help": "API key sent as a Bearer token."})
+    api_key: str | None = field(
+        default=None, metadata={"envvar": "OPENAI_API_KEY", "help": "API key sent as a Bearer token."}
+    )
     stream: bool = field(
-        default=False, metadata={"help": "Ask for server-sent events (tokens counted as they arrive)."}
+        default=False,
+        metadata={
+            "flags": ("--stream/--no-stream",),
+            "help": "Ask for server-sent events (tokens counted as they arrive).",
+        },
     )
-    timeout: float = field(default=120.0, metadata={"help": "Seconds one request may take before a retry."})
+    timeout: float = field(
+        default=120.0,
+        metadata={"min": 0, "min_open": True, "help": "Seconds one request may take before a retry."},
+    )
     # Pacing
-    concurrency: int = field(default=8, metadata={"help": "Most requests in flight at once."})
+    concurrency: int = field(
+        default=8, metadata={"min": 1, "max": 4096, "help": "Most requests in flight at once."}
+    )
     max_retries: int = field(
         default=6,
         metadata={
+            "min": 0,
+            "max": 100,
             "help": "Retries of a request answered 408 / 409 / 429 / 5xx, timed out or cut off, with "
-            "exponential back-off and jitter, honouring Retry-After."
+            "exponential back-off and jitter, honouring Retry-After.",
         },
     )
     retry_delay: float = field(
-        default=1.0, metadata={"help": "First back-off in seconds (doubles per retry, capped at 60 s)."}
+        default=1.0,
+        metadata={"min": 0, "help": "First back-off in seconds (doubles per retry, capped at 60 s)."},
     )
     identical_retries: int = field(
         default=2,
         metadata={
+            "min": 0,
+            "max": 20,
             "help": "Times an answer identical to another answer of the same prompt is generated again; "
-            "a prompt still identical after that is flagged ('identical': true)."
+            "a prompt still identical after that is flagged ('identical': true).",
         },
     )
     drop_identical: bool = field(
@@ -83,7 +123,8 @@ class GenerateConfig:
     )
     # Local models
     batch_size: int = field(
-        default=8, metadata={"help": "hf: models: answers generated together in one batch (left padded)."}
+        default=8,
+        metadata={"min": 1, "help": "hf: models: answers generated together in one batch (left padded)."},
     )
     device: str = field(
         default="auto", metadata={"help": "hf: models: 'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:1'."}
@@ -128,7 +169,3 @@ class GenerateConfig:
         out = asdict(self)
         out.pop("api_key")
         return out
-
-    @classmethod
-    def help(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}

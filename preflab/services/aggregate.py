@@ -22,8 +22,8 @@ from ..domain.preferences import (
     prompt_of,
     spec,
 )
+from ..store import annotated_tasks
 from ..store import projects as project_store
-from ..store import votes as vote_store
 
 
 class OptionError(ValueError):
@@ -65,11 +65,8 @@ def plan(conn, project_id: int, options: Options, *, comparing: bool = True) -> 
 
 def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Iterator[list[JudgedTask]]:
     """Pages of annotated tasks with their comparisons judged."""
-    for page in vote_store.annotated_tasks(conn, plan.project_id, ids=ids):
-        yield [
-            judged_task(plan, t.id, orjson.loads(t.data), [row._mapping for row in t.annotations])
-            for t in page
-        ]
+    for batch in annotated_tasks.batches(conn, plan.project_id, ids=ids):
+        yield [judged_task(plan, t.id, orjson.loads(t.data), t.annotations) for t in batch]
 
 
 def judged_task(plan: Plan, task_id: int, data, rows: Iterable) -> JudgedTask:
@@ -84,15 +81,15 @@ def judged_task(plan: Plan, task_id: int, data, rows: Iterable) -> JudgedTask:
 def _annotation(row) -> AnnotationIn:
     result = orjson.loads(row["result"])
     return AnnotationIn(
-        row["id"],
-        row["completed_by"],
-        result if result.__class__ is list else [],
-        bool(row["was_cancelled"]),
-        bool(row["ground_truth"]),
-        row["lead_time"],
-        _order(row["shown_order"]),
-        row["created_at"],
-        row["updated_at"],
+        id=row["id"],
+        labeler=row["completed_by"],
+        result=result if result.__class__ is list else [],
+        cancelled=bool(row["was_cancelled"]),
+        ground_truth=bool(row["ground_truth"]),
+        lead_time=row["lead_time"],
+        shown_order=_order(row["shown_order"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -138,6 +135,9 @@ def _choices(raw: Iterable[str]) -> dict[str, str] | None:
     return mapping or None
 
 
+MAX_MIN_VOTES = 1000  # more votes than any comparison could gather is a typo, not a rule
+
+
 def make_options(
     *,
     min_votes: int | str | None = None,
@@ -159,8 +159,8 @@ def make_options(
         agreement = None if min_agreement in (None, "") else float(min_agreement)
     except ValueError:
         raise OptionError(f"min_agreement: expected a number, got {min_agreement!r}") from None
-    if votes < 1:
-        raise OptionError(f"min_votes: must be at least 1, got {votes}")
+    if not 1 <= votes <= MAX_MIN_VOTES:
+        raise OptionError(f"min_votes: must be from 1 to {MAX_MIN_VOTES}, got {votes}")
     if agreement is not None and not 0 < agreement <= 1:
         raise OptionError(f"min_agreement: must be above 0 and at most 1, got {agreement}")
     return Options(

@@ -22,9 +22,9 @@ from ..domain.exportrows import csv_columns
 from ..domain.preferences import Options, PreferenceConfigError, kto_rows, preference_row
 from ..formats import labelstudio as ls
 from ..formats import preferences as pf
-from ..store import dump, snapshots
+from ..formats import shapes
+from ..store import annotated_tasks, export_reader, snapshots
 from ..store import projects as project_store
-from ..store import votes as vote_store
 from ..store.db import Store
 from . import aggregate
 
@@ -84,7 +84,7 @@ def _labelstudio(
     store: Store, project_id: int, fmt: str, all_tasks: bool, ids, neutralize: bool
 ) -> Iterator[bytes]:
     with store.read(snapshot=True) as conn:
-        batches = dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
+        batches = export_reader.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
         if fmt == "JSON":
             yield from _json(batches)
             return
@@ -93,14 +93,17 @@ def _labelstudio(
         ordered = bool(project["randomize_order"])
         columns = None
         if fmt in ("CSV", "TSV"):
-            ordered = ordered or vote_store.has_shown_order(conn, project_id)
-            data_keys, present = dump.columns(conn, project_id, all_tasks=all_tasks, ids=ids)
+            ordered = ordered or annotated_tasks.has_shown_order(conn, project_id)
+            data_keys, present = export_reader.header_keys(conn, project_id, all_tasks=all_tasks, ids=ids)
             columns = csv_columns(data_keys, present & config.controls.keys(), config, shown_order=ordered)
         yield from _write_rows(fmt, (_rows(batch, config, ordered) for batch in batches), columns, neutralize)
 
 
-def _json(batches: Iterable[dump.Batch]) -> Iterator[bytes]:
-    return ls.write_json([ls.task_json_bytes(*item) for item in batch] for batch in batches)
+def _json(batches: Iterable[list[export_reader.ExportedTask]]) -> Iterator[bytes]:
+    return ls.write_json(
+        [shapes.exported_task_bytes(t.task, t.annotations, t.predictions, t.upload) for t in batch]
+        for batch in batches
+    )
 
 
 # ---------------------------------------------------------------- training formats
@@ -189,18 +192,20 @@ def _rules(options: Options) -> str:
 # ---------------------------------------------------------------- Label Studio row formats
 
 
-_ID, _DATA = dump.TASK_COLUMNS.index("id"), dump.TASK_COLUMNS.index("data")
-
-
-def _rows(batch: dump.Batch, config: labelconfig.LabelConfig, ordered: bool) -> list[dict]:
+def _rows(
+    batch: list[export_reader.ExportedTask], config: labelconfig.LabelConfig, ordered: bool
+) -> list[dict]:
     """The export rows of a batch; tasks without annotations skip building the whole task."""
     out: list[dict] = []
-    for item in batch:
-        task, annotations = item[0], item[1]
-        if annotations:
-            out.extend(exportrows.rows(ls.task_json(*item, decode=True), config, shown_order=ordered))
+    for t in batch:
+        if t.annotations:
+            exported = shapes.task_json(
+                t.task, t.annotations, t.predictions, upload=t.upload, exported=True, decode=True
+            )
+            out.extend(exportrows.rows(exported, config, shown_order=ordered))
         else:
-            out.append(exportrows.data_row(task[_ID], orjson.loads(task[_DATA]), config, shown_order=ordered))
+            data = orjson.loads(t.task["data"])
+            out.append(exportrows.data_row(t.task["id"], data, config, shown_order=ordered))
     return out
 
 
@@ -236,7 +241,9 @@ def write_snapshot(
     digest = hashlib.md5(usedforsecurity=False)
     count = 0
 
-    def counted(batches: Iterable[dump.Batch]) -> Iterator[dump.Batch]:
+    def counted(
+        batches: Iterable[list[export_reader.ExportedTask]],
+    ) -> Iterator[list[export_reader.ExportedTask]]:
         nonlocal count
         for batch in batches:
             count += len(batch)
@@ -244,7 +251,8 @@ def write_snapshot(
 
     def chunks() -> Iterator[bytes]:
         with store.read(snapshot=True) as conn:
-            for chunk in _json(counted(dump.batches(conn, project_id, all_tasks=all_tasks, ids=ids))):
+            batches = export_reader.batches(conn, project_id, all_tasks=all_tasks, ids=ids)
+            for chunk in _json(counted(batches)):
                 digest.update(chunk)
                 yield chunk
 

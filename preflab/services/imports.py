@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
 import orjson
@@ -27,26 +27,12 @@ from ..formats.readers import FormatError, read_items
 from ..store import annotations as annotation_store
 from ..store import projects as project_store
 from ..store import tasks as task_store
+from ..store import users as user_store
 from ..store.clock import now
 from ..store.db import Store, lock_project
 from ..store.schema import file_uploads, users
 
 BATCH = 1000
-TASK_COLUMNS = (
-    "project_id",
-    "inner_id",
-    "data",
-    "meta",
-    "file_upload_id",
-    "total_annotations",
-    "cancelled_annotations",
-    "total_predictions",
-    "is_labeled",
-    "agreement",
-    "completed_at",
-    "created_at",
-    "updated_at",
-)
 
 
 class ImportFailed(ValueError):
@@ -106,7 +92,12 @@ def import_tasks(store: Store, project_id: int, sources: Iterable[Source], *, us
     started = time.perf_counter()
     result = ImportResult()
     with store.read() as conn:
-        xml = project_store.get(conn, project_id)["label_config"]
+        project = project_store.get(conn, project_id) if _is_id(project_id) else None
+        if project is None:
+            raise ImportFailed(f"there is no project {project_id}")
+        if not (_is_id(user_id) and user_store.get(conn, user_id)):
+            raise ImportFailed(f"there is no user {user_id}")
+        xml = project["label_config"]
     with tempfile.TemporaryFile(prefix="preflab-import-") as spool:
         if not _stage(sources, labelconfig.parse(xml), spool):
             raise ImportFailed("no tasks found: the import holds no items")
@@ -132,12 +123,28 @@ def _stage(sources: Iterable[Source], config: labelconfig.LabelConfig, spool) ->
     ("batch", tasks) records; returns the number of items."""
     items = 0
     for source in sources:
+        _check(source)
         # a streamed file is recorded as a file upload (by its name); a request body is not
         pickle.dump(("upload", source.name if source.is_file and source.stream is not None else None), spool)
         for batch in _batches(source, config):
             items += len(batch)
             pickle.dump(("batch", batch), spool, protocol=pickle.HIGHEST_PROTOCOL)
     return items
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(source) -> None:
+    """A source is a ``Source`` holding either a stream or items (the library's boundary: the
+    API and the CLI build them so)."""
+    if not isinstance(source, Source):
+        raise ImportFailed(f"each source must be a preflab.Source, got {type(source).__name__}")
+    if (source.stream is None) == (source.items is None):
+        raise ImportFailed(f"{source.name}: give the source a stream or items, not both or neither")
+    if source.items is not None and isinstance(source.items, str | bytes | dict):
+        raise ImportFailed(f"{source.name}: items must be a list of tasks, got {type(source.items).__name__}")
 
 
 def _unspool(spool) -> Iterator[tuple[str, object]]:
@@ -188,69 +195,28 @@ class _Writer:
 
     def write(self, batch: list[NewTask], upload_id: int | None) -> None:
         stamp = now()
-        project_id, maximum = self.project["id"], self.project["maximum_annotations"]
+        project_id = self.project["id"]
         rows = []
         authors: list[list[int | None]] = []  # each task's annotations' labelers
         columns = self.result.data_columns
         for task in batch:
             columns.update(task.data)
             authors.append([self._user(a.completed_by) for a in task.annotations])
-            if not (task.annotations or task.predictions or task.meta):  # the common case: data only
-                data = orjson.dumps(task.data).decode()
-                rows.append(
-                    (
-                        project_id,
-                        self.inner_id,
-                        data,
-                        "{}",
-                        upload_id,
-                        0,
-                        0,
-                        0,
-                        False,
-                        None,
-                        None,
-                        stamp,
-                        stamp,
-                    )
-                )
-                self.inner_id += 1
-                continue
-            needed = (
-                maximum
-                if task_store.in_cohort(self.inner_id, self.project["overlap_cohort_percentage"])
-                else 1
+            row = task_store.TaskRow(
+                project_id=project_id,
+                inner_id=self.inner_id,
+                data=orjson.dumps(task.data).decode(),
+                meta=orjson.dumps(task.meta).decode() if task.meta else "{}",
+                file_upload_id=upload_id,
+                created_at=stamp,
+                updated_at=stamp,
             )
-            answers = [
-                AnnotationIn(
-                    id=n,
-                    labeler=labeler,
-                    result=a.result,
-                    cancelled=a.was_cancelled,
-                    updated_at=a.updated_at or a.created_at or stamp,
-                )
-                for n, (a, labeler) in enumerate(zip(task.annotations, authors[-1], strict=True))
-            ]
-            counted = counters(answers, needed, self.spec)
-            rows.append(
-                (
-                    project_id,
-                    self.inner_id,
-                    orjson.dumps(task.data).decode(),
-                    orjson.dumps(task.meta).decode(),
-                    upload_id,
-                    counted.total_annotations,
-                    counted.cancelled_annotations,
-                    len(task.predictions),
-                    counted.is_labeled,
-                    counted.agreement,
-                    counted.completed_at,
-                    stamp,
-                    stamp,
-                )
-            )
+            if task.annotations or task.predictions:  # the common case, data only, has no counters
+                counted = self._counters(task, authors[-1], stamp)
+                row = row._replace(total_predictions=len(task.predictions), **counted)
+            rows.append(row)
             self.inner_id += 1
-        ids = task_store.insert_many(self.conn, TASK_COLUMNS, rows)
+        ids = task_store.insert_many(self.conn, rows)
         self.result.task_ids.extend(ids)
         self.result.task_count += len(ids)
         annotation_rows, prediction_rows = [], []
@@ -290,6 +256,24 @@ class _Writer:
         annotation_store.insert_predictions(self.conn, prediction_rows)
         self.result.annotation_count += len(annotation_rows)
         self.result.prediction_count += len(prediction_rows)
+
+    def _counters(self, task: NewTask, labelers: list[int | None], stamp: str) -> dict:
+        """The task's counters from its imported annotations, by the rule ``tasks.refresh`` uses
+        (``domain.agreement.counters``, ``tasks.needed``)."""
+        answers = [
+            AnnotationIn(
+                id=n,
+                labeler=labeler,
+                result=a.result,
+                cancelled=a.was_cancelled,
+                updated_at=a.updated_at or a.created_at or stamp,
+            )
+            for n, (a, labeler) in enumerate(zip(task.annotations, labelers, strict=True))
+        ]
+        required = task_store.needed(
+            self.inner_id, self.project["maximum_annotations"], self.project["overlap_cohort_percentage"]
+        )
+        return asdict(counters(answers, required, self.spec))  # its fields are TaskRow's
 
     def _user(self, completed_by: int | str | None) -> int | None:
         """Imported annotations keep their author when the export named them by email (an

@@ -14,7 +14,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         Path("preflab-data"),
-        description="Folder for the SQLite database (export snapshots are kept in the database).",
+        description="Folder for the SQLite database (export snapshots live in the database, so several servers "
+        "can share them).",
     )
     database_url: str | None = Field(
         None,
@@ -50,20 +51,15 @@ class Settings(BaseSettings):
         False,
         validation_alias=AliasChoices("PREFLAB_LOCAL_FILES_SERVING_ENABLED", "LOCAL_FILES_SERVING_ENABLED"),
         description="Serve media from local_files_document_root at /data/local-files/?d=relative/path to "
-        "logged-in users, as Label Studio does (its LOCAL_FILES_SERVING_ENABLED is read too).",
+        "logged-in users (for Image / Audio / Video tasks), as Label Studio does (its "
+        "LOCAL_FILES_SERVING_ENABLED is read too).",
     )
     local_files_document_root: Path | None = Field(
         None,
         validation_alias=AliasChoices("PREFLAB_LOCAL_FILES_DOCUMENT_ROOT", "LOCAL_FILES_DOCUMENT_ROOT"),
-        description="Folder that /data/local-files/ serves from; nothing outside it (symlinks included) is "
-        "served (Label Studio's LOCAL_FILES_DOCUMENT_ROOT is read too).",
+        description="Folder that /data/local-files/ serves from; no path leaves it (.., absolute paths and "
+        "symlinks pointing out are a 404; Label Studio's LOCAL_FILES_DOCUMENT_ROOT is read too).",
     )
-
-    def open_store(self):
-        """The configured database (not migrated)."""
-        from ..store.db import Store
-
-        return Store(self.url, synchronous=self.sqlite_synchronous, lock_wait=self.lock_wait)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..domain.preferences import Options
 from ..domain.stats import ProjectStats
-from ..store import votes as vote_store
+from ..store import annotated_tasks
 from ..store.db import Store
 from . import aggregate
 
@@ -30,8 +30,8 @@ def project_stats(
         for page in aggregate.judged_tasks(conn, plan):
             for task in page:
                 stats.add(task.annotations, task.judged)
-        tasks, labeled = vote_store.task_counts(conn, project_id)
-        emails = vote_store.emails(conn, stats.labeler_ids())
+        tasks, labeled = annotated_tasks.task_counts(conn, project_id)
+        emails = annotated_tasks.emails(conn, stats.labeler_ids())
     return stats.document(
         project_id=project_id,
         tasks=tasks,

@@ -88,9 +88,7 @@ def create(
     ).scalar()
     if inserted is None:  # the key was taken by another task's writer meanwhile
         return _replayed(_by_unique_id(conn, values["unique_id"]), task, user_id, unique_id)
-    _settle(conn, task["id"], user_id)
-    if user_id is not None:
-        draft_store.settle(conn, task["id"], user_id)
+    _answered(conn, task["id"], user_id)
     return inserted, True
 
 
@@ -156,14 +154,13 @@ def update_annotation(conn: Connection, annotation: RowMapping, *, user_id: int,
         .where(annotations.c.id == annotation["id"])
         .values(updated_at=now(), updated_by=user_id, **values)
     )
-    _settle(conn, annotation["task_id"], user_id)
-    draft_store.settle(conn, annotation["task_id"], user_id, annotation["id"])
+    _answered(conn, annotation["task_id"], user_id, annotation["id"])
 
 
 def delete_annotation(conn: Connection, annotation: RowMapping, *, user_id: int) -> None:
     """Delete an annotation; the caller holds its task's lock (``tasks.lock``)."""
     conn.execute(delete(annotations).where(annotations.c.id == annotation["id"]))
-    task_store.recount(conn, annotation["task_id"], user_id)
+    task_store.refresh(conn, annotation["task_id"], user_id)
 
 
 def for_tasks(
@@ -191,10 +188,13 @@ def predictions_for_tasks(conn: Connection, task_ids: Sequence[int]) -> dict[int
     return out
 
 
-def _settle(conn: Connection, task_id: int, user_id: int | None) -> None:
-    task_store.recount(conn, task_id, user_id)
+def _answered(conn: Connection, task_id: int, user_id: int | None, annotation_id: int | None = None) -> None:
+    """After an answer (or a change to ``annotation_id``): the task's derived state refreshed,
+    and the labeler's claim on it and their drafts of it (of that annotation) gone."""
+    task_store.refresh(conn, task_id, user_id)
     if user_id is not None:
         conn.execute(_RELEASE, {"task": task_id, "user": user_id})
+        draft_store.discard(conn, task_id, user_id, annotation_id)
 
 
 def create_prediction(
@@ -276,7 +276,7 @@ def update_prediction(conn: Connection, prediction: RowMapping, **fields) -> Non
 def delete_prediction(conn: Connection, prediction: RowMapping, *, user_id: int) -> None:
     task_store.lock(conn, prediction["task_id"])
     conn.execute(delete(predictions).where(predictions.c.id == prediction["id"]))
-    task_store.recount(conn, prediction["task_id"], user_id)
+    task_store.refresh(conn, prediction["task_id"], user_id)
 
 
 def model_versions(conn: Connection, project_id: int) -> dict[str, int]:

@@ -195,3 +195,9 @@ def lock_project(conn: Connection, project_id: int) -> None:
     """Serialize racing writers of one project (PostgreSQL). On SQLite, BEGIN IMMEDIATE already has."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT id FROM projects WHERE id = :id FOR UPDATE"), {"id": project_id})
+
+
+def ping(store: Store) -> None:
+    """Ask the database a trivial question; raises when it does not answer (the health check)."""
+    with store.read() as conn:
+        conn.exec_driver_sql("SELECT 1")

@@ -55,7 +55,7 @@ def remove(conn: Connection, draft_id: int) -> None:
     conn.execute(delete(drafts).where(drafts.c.id == draft_id))
 
 
-def settle(conn: Connection, task_id: int, user_id: int, annotation_id: int | None = None) -> None:
+def discard(conn: Connection, task_id: int, user_id: int, annotation_id: int | None = None) -> None:
     """The author submitted: their drafts of this task (or of this annotation) are done."""
     condition = (
         drafts.c.annotation_id.is_(None) if annotation_id is None else drafts.c.annotation_id == annotation_id

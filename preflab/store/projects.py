@@ -38,10 +38,12 @@ def update_fields(conn: Connection, project_id: int, **fields) -> None:
     conn.execute(update(projects).where(projects.c.id == project_id).values(updated_at=now(), **values))
     if {"maximum_annotations", "overlap_cohort_percentage"} & values.keys():
         project = get(conn, project_id)
-        relabel(conn, project_id, project["maximum_annotations"], project["overlap_cohort_percentage"])
+        refresh_labeled(
+            conn, project_id, project["maximum_annotations"], project["overlap_cohort_percentage"]
+        )
 
 
-def relabel(conn: Connection, project_id: int, maximum: int, cohort: int = 100) -> None:
+def refresh_labeled(conn: Connection, project_id: int, maximum: int, cohort: int = 100) -> None:
     """Recompute every task's ``is_labeled`` after the overlap (or its cohort) changed."""
     labeled = tasks.c.total_annotations >= task_store.overlap(maximum, cohort)
     conn.execute(

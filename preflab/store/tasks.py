@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -38,8 +39,27 @@ def next_inner_id(conn: Connection, project_id: int) -> int:
     return conn.execute(query).scalar_one() + 1
 
 
-def insert_many(conn: Connection, columns: Sequence[str], rows: Sequence[tuple]) -> list[int]:
-    """Insert task rows (tuples of ``columns``) in one ``executemany``; returns their ids.
+class TaskRow(NamedTuple):
+    """One task row for ``insert_many`` (an import), its fields named; the counters are those of
+    its imported annotations (``domain.agreement.counters``)."""
+
+    project_id: int
+    inner_id: int
+    data: str  # JSON text
+    meta: str  # JSON text
+    file_upload_id: int | None
+    created_at: str
+    updated_at: str
+    total_annotations: int = 0
+    cancelled_annotations: int = 0
+    total_predictions: int = 0
+    is_labeled: bool = False
+    agreement: float | None = None
+    completed_at: str | None = None
+
+
+def insert_many(conn: Connection, rows: Sequence[TaskRow]) -> list[int]:
+    """Insert task rows in one ``executemany``; returns their ids.
 
     The ids are taken up front (the caller holds the write lock on SQLite; PostgreSQL hands
     them out from the table's sequence), so the rows go in without a RETURNING round trip each.
@@ -47,9 +67,9 @@ def insert_many(conn: Connection, columns: Sequence[str], rows: Sequence[tuple])
     if not rows:
         return []
     ids = _allocate_ids(conn, len(rows))
-    marks = ", ".join(["%s" if _pg(conn) else "?"] * (len(columns) + 1))
-    # the column names are the importer's constants, never client text
-    sql = f"INSERT INTO tasks (id, {', '.join(columns)}) VALUES ({marks})"  # nosec B608
+    marks = ", ".join(["%s" if _pg(conn) else "?"] * (len(TaskRow._fields) + 1))
+    # the column names are TaskRow's fields, never client text
+    sql = f"INSERT INTO tasks (id, {', '.join(TaskRow._fields)}) VALUES ({marks})"  # nosec B608
     conn.exec_driver_sql(sql, [(i, *row) for i, row in zip(ids, rows, strict=True)])
     return ids
 
@@ -83,8 +103,13 @@ def in_cohort(inner_id, cohort):
     return (inner_id * 37) % 100 < cohort
 
 
+def needed(inner_id: int, maximum: int, cohort: int) -> int:
+    """The number of annotations a task needs: ``maximum`` in the cohort, else 1."""
+    return maximum if in_cohort(inner_id, cohort) else 1
+
+
 def overlap(maximum, cohort):
-    """The number of annotations a task needs: ``maximum`` in the cohort, else 1 (SQL)."""
+    """``needed`` of every task, as SQL."""
     return case((in_cohort(tasks.c.inner_id, cohort), maximum), else_=1)
 
 
@@ -417,7 +442,7 @@ _RULES = select(
 ).where(tasks.c.id == bindparam("task"), projects.c.id == tasks.c.project_id)
 
 
-def recount(conn: Connection, task_id: int, user_id: int | None) -> None:
+def refresh(conn: Connection, task_id: int, user_id: int | None) -> None:
     """Refresh a task's denormalized counters from its annotations and predictions, by the
     project's rules as they are now (the caller holds the task's lock, ``lock``, so a concurrent
     settings change is either wholly before or wholly after: see ``projects.update``)."""
@@ -432,8 +457,8 @@ def recount(conn: Connection, task_id: int, user_id: int | None) -> None:
         )
         for r in conn.execute(_ANSWERS, {"task": task_id})
     ]
-    needed = rules.maximum_annotations if in_cohort(rules.inner_id, rules.overlap_cohort_percentage) else 1
-    counted = counters(answers, needed, verdict_spec(parse(rules.label_config)))
+    required = needed(rules.inner_id, rules.maximum_annotations, rules.overlap_cohort_percentage)
+    counted = counters(answers, required, verdict_spec(parse(rules.label_config)))
     conn.execute(
         _COUNTERS,
         {

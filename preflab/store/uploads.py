@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import RowMapping
 
@@ -16,3 +18,12 @@ def of_project(conn: Connection, project_id: int) -> list[RowMapping]:
 def label(row) -> str:
     """The name Label Studio shows for an upload (and tasks show as ``file_upload``)."""
     return f"{row['id']:08x}-{row['name']}"
+
+
+def labels(conn: Connection, upload_ids: Iterable[int]) -> dict[int, str]:
+    """``label`` of each of these uploads, by id."""
+    ids = set(upload_ids)
+    if not ids:
+        return {}
+    query = select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.id.in_(ids))
+    return {row.id: label(row) for row in conn.execute(query).mappings()}

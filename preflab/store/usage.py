@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..domain.labelconfig import result_usage
 from .schema import annotations, tasks
@@ -71,3 +71,19 @@ def tasks_lacking(
                     lacking[key] = row.id
         last = rows[-1].id
     return lacking
+
+
+def version(conn: Connection, project_id: int) -> tuple:
+    """What any change to the project's tasks or annotations changes (their counts, newest ids and
+    latest changes), without reading their JSON: a long check of this module's reads, made outside
+    the write lock, is still good under it while the version is the same."""
+    return tuple(
+        tuple(
+            conn.execute(
+                select(func.count(), func.max(table.c.id), func.max(table.c.updated_at)).where(
+                    table.c.project_id == project_id
+                )
+            ).one()
+        )
+        for table in (tasks, annotations)
+    )

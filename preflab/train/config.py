@@ -1,8 +1,10 @@
-"""Settings of one reward-model training run. Every field has help text (the CLI shows it)."""
+"""Settings of one reward-model training run. Every field is a ``preflab train`` flag
+(``preflab.cli.options``): its metadata holds the help text and, where the CLI needs them,
+the flag names, bounds and choices."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -14,21 +16,28 @@ class TrainConfig:
         metadata={"help": "Local Hugging Face checkpoint folder to start from (nothing is downloaded)."}
     )
     output_dir: str = field(
-        metadata={"help": "Folder for the trained model, its tokenizer, README.md and metrics.json."}
+        metadata={
+            "flags": ("-o", "--output"),
+            "directory": True,
+            "help": "Folder for the trained model, its tokenizer, README.md and metrics.json.",
+        }
     )
     # Data
     max_length: int = field(
         default=512,
         metadata={
+            "min": 16,
             "help": "Most tokens per prompt+answer. Longer inputs keep the answer and the end of the "
-            "prompt (the prompt is cut from the left), so no pair is dropped."
+            "prompt (the prompt is cut from the left), so no pair is dropped.",
         },
     )
     eval_fraction: float = field(
         default=0.1,
         metadata={
+            "min": 0,
+            "max": 0.9,
             "help": "Share of the prompts held out for evaluation (every pair of a prompt on one side, "
-            "each prompt by a seeded hash, as the hf-dataset export's --test-size)."
+            "each prompt by a seeded hash, as the hf-dataset export's --test-size).",
         },
     )
     split_seed: int = field(
@@ -41,31 +50,39 @@ class TrainConfig:
     seed: int = field(default=42, metadata={"help": "Seed for the initial head and the data order."})
     # Training
     epochs: float = field(default=1.0, metadata={"help": "Passes over the training pairs."})
-    batch_size: int = field(default=16, metadata={"help": "Pairs per step on each device (2x sequences)."})
+    batch_size: int = field(
+        default=16, metadata={"min": 1, "help": "Pairs per step on each device (2x sequences)."}
+    )
     gradient_accumulation_steps: int = field(
-        default=1, metadata={"help": "Steps whose gradients add up before one optimizer update."}
+        default=1, metadata={"min": 1, "help": "Steps whose gradients add up before one optimizer update."}
     )
     learning_rate: float | None = field(
         default=None,
         metadata={
-            "help": "AdamW learning rate; default 5e-5 below 300M parameters, 1e-5 above (full fine-tuning)."
+            "flags": ("--lr",),
+            "help": "AdamW learning rate; default 5e-5 below 300M parameters, 1e-5 above (full fine-tuning).",
         },
     )
     warmup_fraction: float = field(
-        default=0.05, metadata={"help": "Share of the steps with a linear learning-rate warm-up."}
+        default=0.05,
+        metadata={"min": 0, "max": 1, "help": "Share of the steps with a linear learning-rate warm-up."},
     )
-    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    weight_decay: float = field(default=0.0, metadata={"min": 0, "help": "AdamW weight decay."})
     max_steps: int = field(default=-1, metadata={"help": "Stop after this many steps (-1: run all epochs)."})
     gradient_checkpointing: str = field(
         default="auto",
         metadata={
+            "choices": ("auto", "on", "off"),
             "help": "'auto': only when the weights, gradients and AdamW state would fill over 40% of the "
-            "GPU's memory (never on CPU, where it costs ~25% and memory is plentiful); 'on'; 'off'."
+            "GPU's memory (never on CPU, where it costs ~25% and memory is plentiful); 'on'; 'off'.",
         },
     )
     precision: str = field(
         default="auto",
-        metadata={"help": "'auto': bf16 on a GPU that has it, fp32 elsewhere; 'bf16'; 'fp16'; 'fp32'."},
+        metadata={
+            "choices": ("auto", "bf16", "fp16", "fp32"),
+            "help": "'auto': bf16 on a GPU that has it, fp32 elsewhere; 'bf16'; 'fp16'; 'fp32'.",
+        },
     )
     group_by_length: bool = field(
         default=True,
@@ -73,7 +90,10 @@ class TrainConfig:
     )
     pad_to_multiple_of: int | None = field(
         default=None,
-        metadata={"help": "Pad batches to a multiple of this many tokens; default 64 on a GPU, 8 on CPU."},
+        metadata={
+            "min": 1,
+            "help": "Pad batches to a multiple of this many tokens; default 64 on a GPU, 8 on CPU.",
+        },
     )
     center_rewards_coefficient: float | None = field(
         default=None,
@@ -84,13 +104,16 @@ class TrainConfig:
         metadata={"help": "Use a row's 'margin' in the loss: -log sigmoid(r_chosen - r_rejected - margin)."},
     )
     save_steps: int = field(
-        default=200, metadata={"help": "Write a checkpoint every this many steps (the last one is kept)."}
+        default=200,
+        metadata={"min": 1, "help": "Write a checkpoint every this many steps (the last one is kept)."},
     )
     resume: bool = field(
         default=True,
         metadata={"help": "Continue from the newest checkpoint in OUTPUT_DIR/checkpoints when there is one."},
     )
-    logging_steps: int = field(default=10, metadata={"help": "Log loss and accuracy every this many steps."})
+    logging_steps: int = field(
+        default=10, metadata={"min": 1, "help": "Log loss and accuracy every this many steps."}
+    )
     trl_defaults: bool = field(
         default=False,
         metadata={
@@ -101,7 +124,3 @@ class TrainConfig:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    @classmethod
-    def help(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}

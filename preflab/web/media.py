@@ -26,17 +26,12 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import Connection
-from sqlalchemy.engine import RowMapping
 
 from ..api.deps import StoreDep, current_user
-from ..services.access import project_for
-from ..store import projects as project_store
-from ..store import tasks as task_store
+from ..services import media as media_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,34 +108,13 @@ def _not_found() -> HTTPException:
     return HTTPException(404, "Not found.")
 
 
-LOCAL_FILES = ("/data/local-files", "/data/local-files/")
-
-
-def _names_local_file(value, path: str) -> bool:
-    """Whether a task's data holds, as some value at any depth, the address of local file ``path``."""
-    if isinstance(value, str):
-        address = urlsplit(value)
-        return address.path in LOCAL_FILES and path in parse_qs(address.query).get("d", ())
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return any(_names_local_file(child, path) for child in children)
-
-
-def _local_file_allowed(conn: Connection, user: RowMapping, path: str) -> bool:
-    """Whether ``user`` may see a project with a task that references local file ``path``."""
-    visible = [p["id"] for p in project_store.visible(conn, user)]
-    spellings = {path, *(encode(path, safe=safe) for encode in (quote, quote_plus) for safe in ("/", ""))}
-    candidates = task_store.data_containing(conn, visible, spellings)
-    return any(_names_local_file(data, path) for data in candidates)
-
-
 @router.get("/data/upload/{path:path}")
 def uploaded_file(path: str, request: Request, store: StoreDep):
     user = current_user(request, store)
     project_id, _, rest = path.partition("/")
     if not project_id.isascii() or not project_id.isdigit() or len(project_id) > 18:
         raise _not_found()
-    with store.read() as conn:
-        project_for(conn, user, int(project_id))
+    media_service.check_upload(store, user, int(project_id))
     # inside the project's own folder: "7/../8/a.png" does not reach project 8's files
     found = _inside(request.app.state.settings.data_dir / "upload" / project_id, rest)
     if found is None:
@@ -158,7 +132,6 @@ def local_file(request: Request, store: StoreDep, d: str = ""):
     found = _inside(Path(root), d)
     if found is None:
         raise _not_found()
-    with store.read() as conn:
-        if not _local_file_allowed(conn, user, d):
-            raise _not_found()
+    if not media_service.may_see_local_file(store, user, d):
+        raise _not_found()
     return _send(found)

@@ -1,5 +1,7 @@
-"""HTML pages. They carry no data of their own beyond ids: the page scripts read the API with
-the browser session (cookie + CSRF header), so every permission check is the API's."""
+"""HTML pages. They carry no data of their own beyond ids, and the rules the page scripts follow
+(``page_rules``: decided here, served in base.html's JSON block, read by js/rules.js): the page
+scripts read the API with the browser session (cookie + CSRF header), so every permission check
+is the API's. Sessions (log in, log out, who a page is for) are preflab.services.sessions'."""
 
 from __future__ import annotations
 
@@ -12,14 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from ..api.deps import SESSION_COOKIE, StoreDep, same_secret, session_user
+from ..api.deps import SESSION_COOKIE, StoreDep
+from ..domain.preferences import ITEM_TEXT_KEYS
 from ..domain.roles import can_manage_projects
-from ..services.access import project_for
-from ..store import logins as login_store
-from ..store import sessions as session_store
-from ..store import users as user_store
+from ..services import sessions
 from ..store.sessions import LIFETIME
-from .security import project_csp
+from .security import media_hosts, project_csp
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes .html
@@ -48,25 +48,31 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host")
 
 
+def page_rules(project) -> dict:
+    """What the page scripts follow and the server decides (js/rules.js reads it): the project's
+    media hosts as its Content-Security-Policy lists them, and where a Ranker item's text is."""
+    return {
+        "media_hosts": media_hosts(project["media_hosts"]) if project is not None else [],
+        "item_text_keys": list(ITEM_TEXT_KEYS),
+    }
+
+
 def _page(
     request: Request, store, name: str, *, manage: bool = False, project_id: int | None = None, **context
 ):
-    found = session_user(request, store)
+    found = sessions.page_session(store, request.cookies.get(SESSION_COOKIE), project_id, manage=manage)
     if found is None:
         return RedirectResponse(f"/user/login?next={quote(request.url.path)}", status_code=303)
-    user, csrf = found
-    project = None
-    if project_id is not None:
-        with store.read() as conn:
-            project = project_for(conn, user, project_id, manage=manage)
+    project = found.project
     response = templates.TemplateResponse(
         request,
         name,
         {
-            "user": user,
-            "csrf": csrf,
+            "user": found.user,
+            "csrf": found.csrf,
             "project": project,
-            "manager": can_manage_projects(user["role"]),
+            "manager": can_manage_projects(found.user["role"]),
+            "rules": page_rules(project),
             **context,
         },
     )
@@ -83,7 +89,8 @@ def error_page(request: Request, status: int, detail: str):
 
 @router.get("/")
 def home(request: Request, store: StoreDep):
-    return RedirectResponse("/projects" if session_user(request, store) else "/user/login", status_code=303)
+    signed_in = sessions.page_session(store, request.cookies.get(SESSION_COOKIE)) is not None
+    return RedirectResponse("/projects" if signed_in else "/user/login", status_code=303)
 
 
 @router.get("/user/login", response_class=HTMLResponse)
@@ -104,25 +111,9 @@ async def login(
     if not _same_origin(request):
         raise HTTPException(403, "Cross-site login refused.")
     address = request.client.host if request.client else ""
-
-    def check() -> tuple[tuple[str, str] | None, int | None]:
-        """(session, None) on success, (None, seconds to wait) when rate-limited, else (None, None).
-        The slow password hash runs outside any write transaction."""
-        with store.read() as conn:
-            wait = login_store.retry_after(conn, email, address)
-            user = user_store.by_email(conn, email) if wait is None else None
-        if wait is not None:
-            return None, wait
-        ok = user_store.verify_password(user, password)
-        with store.write() as conn:
-            if not ok:
-                login_store.record_failure(conn, email, address)
-                return None, None
-            login_store.clear_pair(conn, email, address)
-            return session_store.create(conn, user["id"]), None
-
-    created, wait = await run_in_threadpool(check)
-    if created is None:
+    outcome = await run_in_threadpool(sessions.log_in, store, email, password, address)
+    if outcome.session is None:
+        wait = outcome.wait
         context = {
             "next": _safe_next(next),
             "error": f"Too many failed logins: try again in {wait} seconds."
@@ -138,7 +129,7 @@ async def login(
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        created[0],
+        outcome.session[0],
         max_age=LIFETIME,
         httponly=True,
         samesite="lax",
@@ -150,12 +141,8 @@ async def login(
 
 @router.post("/user/logout")
 def logout(request: Request, store: StoreDep, csrf_token: str = Form("")):
-    found = session_user(request, store)
-    if found is not None:
-        if not same_secret(csrf_token, found[1]):
-            raise HTTPException(403, "CSRF token missing or incorrect.")
-        with store.write() as conn:
-            session_store.end(conn, request.cookies[SESSION_COOKIE])
+    if not sessions.log_out(store, request.cookies.get(SESSION_COOKIE), csrf_token):
+        raise HTTPException(403, "CSRF token missing or incorrect.")
     response = RedirectResponse("/user/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

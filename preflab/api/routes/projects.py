@@ -1,205 +1,124 @@
-"""Projects: create, read, update, delete, members, and the labeling stream (``/next``)."""
+"""Projects: create, read, update, delete, members, and the labeling stream (``/next``)
+(``services.projects``, ``services.members``)."""
 
-import orjson
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ... import gallery
 from ...domain import labelconfig
-from ...services.access import project_for, require_manager
-from ...services.errors import Invalid
-from ...store import annotations as annotation_store
-from ...store import projects as project_store
-from ...store import queue, snapshots
-from ...store import tasks as task_store
-from ...store import usage as usage_store
-from ...store import users as user_store
+from ...services import members
+from ...services import projects as project_service
 from ..deps import ClaimingUserDep, StoreDep, UserDep
 from ..jsonresponse import JSONResponse
-from ..params import int_list, integer
+from ..params import id_list, page_query, page_size_query
 from ..render import project_json, user_json
 from ..schemas import MemberIn, ProjectIn
-from ..taskviews import task_payload
+from ..taskviews import shown_json
 
 router = APIRouter(tags=["projects"])
 
-DEFAULT_CONFIG = "<View></View>"
-
-# Label Studio settings for features preflab does not have: their default (Label Studio's) is
-# accepted, as clients and copies of Label Studio projects send it; any other value is refused
-# (400 naming the field) rather than stored and ignored. ``is_published`` is kept as Label Studio
-# Community keeps it: stored and shown, gating nothing (the check is Label Studio Enterprise's).
-UNSUPPORTED = {
-    "show_overlap_first": (
-        False,
-        "preflab's queue does not hand out the tasks that need the full overlap first; "
-        "overlap_cohort_percentage alone decides which tasks get it",
-    ),
-    "min_annotations_to_start_training": (
-        0,
-        "preflab connects no ML backend to start training; train reward models with `preflab train`",
-    ),
-    "show_annotation_history": (False, "the labeling page has no annotation history panel"),
-}
+#: The most projects one page holds: label-studio-sdk 0.0.x lists every project on one page of
+#: 10,000,000 (``Client.list_projects``).
+MAX_PAGE_SIZE = 10_000_000
+#: The most history entries one answer holds.
+MAX_HISTORY = 1000
 
 
-def _check_supported(fields: dict) -> None:
-    for name, (default, why) in UNSUPPORTED.items():
-        if name in fields and fields[name] != default:
-            raise Invalid(name, f"{name}: only {orjson.dumps(default).decode()} is supported: {why}")
+def _project_json(view: project_service.ProjectView) -> dict:
+    return project_json(view.project, view.counters, view.creator)
 
 
-def _payload(conn, project, user) -> dict:
-    counters = project_store.counters(conn, [project["id"]], user["id"])[project["id"]]
-    creator = user_store.get(conn, project["created_by"]) if project["created_by"] else None
-    return project_json(project, counters, creator)
+def _config_json(config: labelconfig.LabelConfig) -> dict:
+    return {
+        "parsed_label_config": config.parsed(),
+        "data_keys": config.data_keys,
+        "sample_data": config.sample_data(),
+    }
 
 
-def _check_config(conn, xml: str, project_id: int | None = None) -> None:
-    config = labelconfig.parse(xml)
-    if project_id is None:
-        return
-    first = task_store.first(conn, project_id)
-    if first:
-        missing = config.missing_keys(orjson.loads(first.data))
-        if missing:
-            raise Invalid(
-                "label_config",
-                f'the config reads ${missing[0]}, but task {first.id} has no data key "{missing[0]}"',
-            )
-
-
-def _check_usage(conn, xml: str, project_id: int, *, always: bool = False) -> labelconfig.LabelConfig:
-    """Refuse (400) a config that would orphan the project's stored work: a control, a type or an
-    option value its annotations use, or a data key some task lacks. Skipped when the config does
-    not change, unless ``always``."""
-    config = labelconfig.parse(xml)
-    project = project_store.get(conn, project_id)
-    if not always and project is not None and project["label_config"] == xml:
-        return config
-    problems = labelconfig.orphans(config, usage_store.controls_used(conn, project_id))
-    for key, task_id in usage_store.tasks_lacking(conn, project_id, config.data_keys).items():
-        problems.append(f'the config reads ${key}, but task {task_id} has no data key "{key}"')
-    if problems:
-        raise Invalid("label_config", "\n".join(problems))
-    return config
+def _page_url(request: Request, page: int) -> str:
+    base = str(request.url.remove_query_params("page"))
+    return f"{base}{'&' if '?' in base else '?'}page={page}"
 
 
 @router.get("/api/projects")
-def list_projects(request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
-    page = integer(request, "page", 1)
-    page_size = integer(request, "page_size", 100)
-    pinned = request.query_params.get("filter", "all")
-    if pinned not in ("all", "pinned_only", "exclude_pinned"):
-        raise HTTPException(400, "query parameter filter: expected all, pinned_only or exclude_pinned")
-    with store.read() as conn:
-        visible = project_store.visible(conn, user, int_list(request, "ids"))
-        if pinned != "all":
-            visible = [p for p in visible if (p["pinned_at"] is not None) == (pinned == "pinned_only")]
-        start = (page - 1) * page_size
-        if page > 1 and start >= len(visible):
-            raise HTTPException(404, "Invalid page.")
-        chosen = visible[start : start + page_size]
-        counters = project_store.counters(conn, [p["id"] for p in chosen], user["id"])
-        creators = {u["id"]: u for u in user_store.all(conn)}
-        results = [project_json(p, counters[p["id"]], creators.get(p["created_by"])) for p in chosen]
-    more = start + page_size < len(visible)
-    base = str(request.url.remove_query_params("page"))
+def list_projects(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    page: Annotated[int, page_query()] = 1,
+    page_size: Annotated[int, page_size_query(MAX_PAGE_SIZE)] = 100,
+    ids: Annotated[list[int] | None, id_list("ids", "Only the projects with these ids.")] = None,
+    pinned: Annotated[
+        project_service.Pinned,
+        Query(alias="filter", description="All projects, only the pinned ones, or all but the pinned ones."),
+    ] = "all",
+) -> JSONResponse:
+    """The projects the caller may see, pinned ones first, newest first."""
+    found = project_service.list_projects(store, user, page=page, page_size=page_size, ids=ids, pinned=pinned)
     return JSONResponse(
         {
-            "count": len(visible),
-            "next": f"{base}{'&' if '?' in base else '?'}page={page + 1}" if more else None,
-            "previous": f"{base}{'&' if '?' in base else '?'}page={page - 1}" if page > 1 else None,
-            "results": results,
+            "count": found.count,
+            "next": _page_url(request, page + 1) if found.more else None,
+            "previous": _page_url(request, page - 1) if page > 1 else None,
+            "results": [_project_json(view) for view in found.projects],
         }
     )
 
 
 @router.post("/api/projects", status_code=201)
 def create_project(body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
-    require_manager(user)
-    fields = body.given()
-    _check_supported(fields)
-    fields["label_config"] = fields.get("label_config") or DEFAULT_CONFIG
-    with store.write() as conn:
-        _check_config(conn, fields["label_config"])
-        project_id = project_store.create(conn, created_by=user["id"], **fields)
-        return JSONResponse(_payload(conn, project_store.get(conn, project_id), user), status_code=201)
+    view = project_service.create_project(store, user, body.given())
+    return JSONResponse(_project_json(view), status_code=201)
 
 
 @router.post("/api/projects/validate")
 def validate_config(body: ProjectIn, user: UserDep) -> JSONResponse:
     """Check a label config without saving it; answers its parsed form and sample data."""
-    config = labelconfig.parse(body.label_config or "")
-    return JSONResponse(
-        {
-            "parsed_label_config": config.parsed(),
-            "data_keys": config.data_keys,
-            "sample_data": config.sample_data(),
-        }
-    )
+    return JSONResponse(_config_json(labelconfig.parse(body.label_config or "")))
 
 
 @router.post("/api/projects/{project_id}/validate")
 def validate_project_config(project_id: int, body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
     """Check a label config against the project's tasks and annotations without saving it: 400
     with the names involved when it would orphan existing labels."""
-    with store.read() as conn:
-        project = project_for(conn, user, project_id, manage=True)
-        config = _check_usage(conn, body.label_config or "", project_id, always=True)
-        try:
-            before = labelconfig.parse(project["label_config"]).parsed()
-        except labelconfig.LabelConfigError:
-            before = None
+    checked = project_service.validate_config(store, user, project_id, body.label_config or "")
     return JSONResponse(
-        {
-            "parsed_label_config": config.parsed(),
-            "data_keys": config.data_keys,
-            "sample_data": config.sample_data(),
-            "config_essential_data_has_changed": before != config.parsed(),
-        }
+        {**_config_json(checked.config), "config_essential_data_has_changed": checked.changed}
     )
 
 
 @router.get("/api/projects/{project_id}")
 def get_project(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
-    with store.read() as conn:
-        project = project_for(conn, user, project_id)
-        payload = _payload(conn, project, user)
-        payload["my_remaining_number"] = queue.remaining(conn, project, user["id"])
-        return JSONResponse(payload)
+    view = project_service.get_project(store, user, project_id)
+    return JSONResponse({**_project_json(view), "my_remaining_number": view.remaining})
 
 
 @router.patch("/api/projects/{project_id}")
 def update_project(project_id: int, body: ProjectIn, user: UserDep, store: StoreDep) -> JSONResponse:
-    fields = body.given()
-    with store.write() as conn:
-        project_for(conn, user, project_id, manage=True)
-        _check_supported(fields)
-        if "label_config" in fields:
-            fields["label_config"] = fields["label_config"] or DEFAULT_CONFIG
-            _check_config(conn, fields["label_config"], project_id)
-            _check_usage(conn, fields["label_config"], project_id)
-        version = fields.get("model_version")
-        if version and version not in annotation_store.model_versions(conn, project_id):
-            raise Invalid(
-                "model_version", f"model_version {version!r}: no prediction of the project has this version"
-            )
-        project_store.update_fields(conn, project_id, **fields)
-        return JSONResponse(_payload(conn, project_store.get(conn, project_id), user))
+    return JSONResponse(_project_json(project_service.update_project(store, user, project_id, body.given())))
 
 
 @router.delete("/api/projects/{project_id}", status_code=204)
 def delete_project(project_id: int, user: UserDep, store: StoreDep) -> Response:
-    with store.write() as conn:
-        project_for(conn, user, project_id, manage=True)
-        old = snapshots.old_files(conn, project_id=project_id)  # snapshot files from before 0009
-        project_store.delete_project(conn, project_id)
-    snapshots.remove_files(old)
+    project_service.delete_project(store, user, project_id)
     return Response(status_code=204)
 
 
 @router.get("/api/projects/{project_id}/next")
-def next_task(project_id: int, request: Request, user: ClaimingUserDep, store: StoreDep) -> JSONResponse:
+def next_task(
+    project_id: int,
+    request: Request,
+    user: ClaimingUserDep,
+    store: StoreDep,
+    keep: Annotated[
+        list[int] | None, id_list("keep", "Keep the caller's claims on these tasks and answer another one.")
+    ] = None,
+    empty: Annotated[
+        str | None, Query(description="204: answer 204 instead of 404 when nothing is left.")
+    ] = None,
+) -> JSONResponse:
     """Claim the caller's next task: one they have not done, with a slot left under the
     project's ``maximum_annotations``, never the same last slot as another labeler.
     ``keep=ID`` (repeatable) keeps the caller's claims on those tasks and answers another one,
@@ -207,54 +126,40 @@ def next_task(project_id: int, request: Request, user: ClaimingUserDep, store: S
     404, or 204 with ``empty=204`` (a page that expects the end, without an error in its console).
     A browser session must send its ``X-CSRFToken`` header, as for any write."""
     ttl = request.app.state.settings.lock_ttl
-    keep = int_list(request, "keep") or ()
-    if len(set(keep)) > queue.MAX_KEEP:
-        raise HTTPException(400, f"query parameter keep: at most {queue.MAX_KEEP} tasks")
-    with store.write() as conn:
-        project = project_for(conn, user, project_id)
-        task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
-        if task_id is None:
-            if request.query_params.get("empty") == "204":
-                return Response(status_code=204)
-            raise HTTPException(404, "No more tasks left to label in this project.")
-        return JSONResponse(task_payload(conn, task_store.get(conn, task_id), user))
+    shown = project_service.next_task(store, user, project_id, ttl=ttl, keep=keep)
+    if shown is not None:
+        return JSONResponse(shown_json(shown))
+    if empty == "204":
+        return Response(status_code=204)
+    raise HTTPException(404, "No more tasks left to label in this project.")
 
 
 @router.get("/api/projects/{project_id}/members")
 def list_members(project_id: int, user: UserDep, store: StoreDep) -> JSONResponse:
-    with store.read() as conn:
-        project_for(conn, user, project_id, manage=True)
-        return JSONResponse(
-            [user_json(user_store.get(conn, uid)) for uid in project_store.members(conn, project_id)]
-        )
+    return JSONResponse([user_json(member) for member in members.list_members(store, user, project_id)])
 
 
 @router.post("/api/projects/{project_id}/members", status_code=201)
 def add_member(project_id: int, body: MemberIn, user: UserDep, store: StoreDep) -> JSONResponse:
-    with store.write() as conn:
-        project_for(conn, user, project_id, manage=True)
-        member = user_store.get(conn, body.user)
-        if member is None:
-            raise Invalid("user", f"no user with id {body.user}")
-        project_store.add_member(conn, project_id, body.user)
-        return JSONResponse(user_json(member), status_code=201)
+    return JSONResponse(user_json(members.add_member(store, user, project_id, body.user)), status_code=201)
 
 
 @router.delete("/api/projects/{project_id}/members/{user_id}", status_code=204)
 def remove_member(project_id: int, user_id: int, user: UserDep, store: StoreDep) -> Response:
-    with store.write() as conn:
-        project_for(conn, user, project_id, manage=True)
-        project_store.remove_member(conn, project_id, user_id)
+    members.remove_member(store, user, project_id, user_id)
     return Response(status_code=204)
 
 
 @router.get("/api/projects/{project_id}/history")
-def history(project_id: int, request: Request, user: UserDep, store: StoreDep) -> JSONResponse:
+def history(
+    project_id: int,
+    user: UserDep,
+    store: StoreDep,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_HISTORY, description=f"How many, newest first (at most {MAX_HISTORY}).")
+    ] = 50,
+) -> JSONResponse:
     """The caller's own annotations in this project, newest first: where "go back" leads."""
-    limit = integer(request, "limit", 50)
-    with store.read() as conn:
-        project_for(conn, user, project_id)
-        rows = annotation_store.history(conn, project_id, user["id"], limit)
     return JSONResponse(
         [
             {
@@ -263,7 +168,7 @@ def history(project_id: int, request: Request, user: UserDep, store: StoreDep) -
                 "was_cancelled": bool(r["was_cancelled"]),
                 "updated_at": r["updated_at"],
             }
-            for r in rows
+            for r in project_service.history(store, user, project_id, limit)
         ]
     )
 

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from ...store.db import ping
 from ..deps import StoreDep, UserDep
 from ..jsonresponse import JSONResponse
 from ..render import VERSION, user_json
@@ -16,8 +17,7 @@ def version() -> JSONResponse:
 
 @router.get("/health")
 def health(store: StoreDep) -> JSONResponse:
-    with store.read() as conn:
-        conn.exec_driver_sql("SELECT 1")
+    ping(store)
     return JSONResponse({"status": "UP"})
 
 

@@ -63,7 +63,7 @@ export async function api(path, { method = "GET", body } = {}) {
     let response;
     try {
       response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
-    } catch (err) {
+    } catch (_) {
       throw new ApiError(0, "The server cannot be reached. Check your connection.");
     }
     if (response.status === 401) {
@@ -72,7 +72,7 @@ export async function api(path, { method = "GET", body } = {}) {
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
-    const detail = (data && data.detail) || response.statusText;
+    const detail = data?.detail || response.statusText;
     if (response.status === 403 && detail === CSRF_FAILED && attempt === 0) {
       const state = await refreshCsrf();
       if (state === "ok") continue;

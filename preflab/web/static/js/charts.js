@@ -79,7 +79,14 @@ export function barChart({ title, desc, bars, yLabel, xLabel, width = 560, heigh
   }
   if (yLabel) {
     grid.append(
-      svg("text", { x: 12, y: m.top + plotH / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${m.top + plotH / 2})`, class: "axis-label", text: yLabel }),
+      svg("text", {
+        x: 12,
+        y: m.top + plotH / 2,
+        "text-anchor": "middle",
+        transform: `rotate(-90 12 ${m.top + plotH / 2})`,
+        class: "axis-label",
+        text: yLabel,
+      }),
     );
   }
   if (xLabel) grid.append(svg("text", { x: m.left + plotW / 2, y: height - 4, "text-anchor": "middle", class: "axis-label", text: xLabel }));
@@ -190,7 +197,9 @@ export function whiskerChart({ title, desc, rows, reference, referenceLabel, wid
     const cy = m.top + i * rowH + rowH / 2;
     const group = svg("g", { class: "row" }, tip(r.title));
     group.append(svg("rect", { x: 0, y: cy - rowH / 2, width, height: rowH, class: "hit" }));
-    group.append(svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, Math.max(4, Math.floor((m.left - 24) / 7.5))) }));
+    group.append(
+      svg("text", { x: m.left - 10, y: cy + 4, "text-anchor": "end", class: "label", text: shorten(r.label, Math.max(4, Math.floor((m.left - 24) / 7.5))) }),
+    );
     if (r.low != null && r.high != null) {
       group.append(
         svg("line", { x1: x(r.low), x2: x(r.high), y1: cy, y2: cy, class: "whisker" }),

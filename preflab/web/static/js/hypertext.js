@@ -5,6 +5,7 @@
 
 import { purifier } from "./safehtml.js";
 
+// biome-ignore format: a list of names, kept compact
 const TAGS = [
   "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
   "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",

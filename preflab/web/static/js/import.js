@@ -22,7 +22,10 @@ function showNames() {
 }
 input.addEventListener("change", showNames);
 const picker = input.closest(".file-pick");
-picker.addEventListener("dragover", (e) => { e.preventDefault(); picker.classList.add("dragging"); });
+picker.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  picker.classList.add("dragging");
+});
 picker.addEventListener("dragleave", () => picker.classList.remove("dragging"));
 picker.addEventListener("drop", (e) => {
   e.preventDefault();
@@ -63,9 +66,18 @@ form.addEventListener("submit", (event) => {
     }
     if (xhr.status === 201) {
       out.replaceChildren(
-        el("p", { class: "ok", text: `Imported ${body.task_count} tasks (${body.annotation_count} annotations, ${body.prediction_count} predictions) in ${body.duration} s.` }),
+        el("p", {
+          class: "ok",
+          text: `Imported ${body.task_count} tasks (${body.annotation_count} annotations, ${body.prediction_count} predictions) in ${body.duration} s.`,
+        }),
         el("p", { text: `Columns found: ${body.data_columns.join(", ")}` }),
-        el("p", {}, el("a", { class: "button primary", href: `/projects/${id}/label`, text: "Start labeling" }), " ", el("a", { href: `/projects/${id}`, text: "See the tasks" })),
+        el(
+          "p",
+          {},
+          el("a", { class: "button primary", href: `/projects/${id}/label`, text: "Start labeling" }),
+          " ",
+          el("a", { href: `/projects/${id}`, text: "See the tasks" }),
+        ),
       );
     } else {
       resetProgress();

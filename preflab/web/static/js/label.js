@@ -6,9 +6,10 @@
 // a lost session asks for a login in another tab and waits, and an answer the server refuses for
 // good stays listed, with a download, until the labeler deals with it.
 
-import { ApiError, CSRF_FAILED, api, el, onUnauthorized, refreshCsrf, toast } from "./api.js";
-import { Outbox, download, uuid, withLock } from "./outbox.js";
-import { coinFlip, helpers, parseConfig, render } from "./render.js";
+import { ApiError, api, CSRF_FAILED, el, onUnauthorized, refreshCsrf, toast } from "./api.js";
+import { download, Outbox, uuid, withLock } from "./outbox.js";
+import { helpers, pairNames, parseConfig, render } from "./render.js";
+import { swapped } from "./rules.js";
 
 const root = document.getElementById("labeling");
 const projectId = Number(root.dataset.project);
@@ -68,13 +69,14 @@ function showUnsaved() {
   const box = document.getElementById("unsaved");
   box.hidden = !failed.length;
   if (!failed.length) return;
-  document.getElementById("unsaved-count").textContent =
-    failed.length === 1 ? "1 answer was not saved" : `${failed.length} answers were not saved`;
-  document.getElementById("unsaved-list").replaceChildren(
-    ...failed.map((e) =>
-      el("li", {}, `${e.label || `Task ${e.task}`}: ${e.error.message}`, el("span", { class: "muted", text: ` (${e.error.status || "error"})` })),
-    ),
-  );
+  document.getElementById("unsaved-count").textContent = failed.length === 1 ? "1 answer was not saved" : `${failed.length} answers were not saved`;
+  document
+    .getElementById("unsaved-list")
+    .replaceChildren(
+      ...failed.map((e) =>
+        el("li", {}, `${e.label || `Task ${e.task}`}: ${e.error.message}`, el("span", { class: "muted", text: ` (${e.error.status || "error"})` })),
+      ),
+    );
 }
 
 async function fetchNext(keep) {
@@ -90,7 +92,10 @@ async function fetchNext(keep) {
 // Tasks this labeler holds or works on: the one on screen, one to resume after an edit, the
 // ones whose answers are still on their way to the server, and those on screen in other tabs.
 function holding() {
-  const mine = outbox.waiting().filter((e) => e.project === projectId).map((e) => e.task);
+  const mine = outbox
+    .waiting()
+    .filter((e) => e.project === projectId)
+    .map((e) => e.task);
   const ids = [current?.task.id, current?.resume?.id, ...otherTabs(), ...mine.reverse()].filter(Boolean);
   return [...new Set(ids)].slice(0, 20);
 }
@@ -164,9 +169,12 @@ function show(task, { annotation = null, resume = null } = {}) {
   }
   root.classList.remove("finished");
   document.getElementById("done").hidden = true;
-  const swap = project.randomize_order && !annotation?.shown_order
-    ? coinFlip(`${userId}:${task.id}`)
-    : Boolean(annotation?.shown_order && annotation.shown_order[0] !== pairNames()[0]);
+  const swap = swapped({
+    pair: pairNames(configDoc),
+    shownOrder: annotation?.shown_order,
+    randomize: project.randomize_order,
+    seed: `${userId}:${task.id}`,
+  });
   const iface = render(configDoc, task.data, stage, {
     swap,
     fit: true,
@@ -229,11 +237,6 @@ function loadProgress() {
   const queued = outbox.waiting().filter((e) => e.project === projectId && !e.annotation);
   mine = (project.my_submitted_number || 0) + queued.filter((e) => !e.body.was_cancelled).length;
   left = Math.max(0, (project.my_remaining_number ?? 0) - queued.length);
-}
-
-function pairNames() {
-  const pair = configDoc.querySelector("Pairwise");
-  return pair ? pair.getAttribute("toName").split(",").map((s) => s.trim()) : [];
 }
 
 // Drafts are kept in this browser at once, and on the server a moment later (so they follow the
@@ -327,8 +330,14 @@ function wake() {
 
 // Errors worth retrying as they are: no connection, the server busy or failing.
 function transient(err) {
-  return err.status === 0 || err.status === 408 || err.status === 425 || err.status === 429 || err.status >= 500
-    || (err.status === 403 && err.message === CSRF_FAILED);
+  return (
+    err.status === 0 ||
+    err.status === 408 ||
+    err.status === 425 ||
+    err.status === 429 ||
+    err.status >= 500 ||
+    (err.status === 403 && err.message === CSRF_FAILED)
+  );
 }
 
 async function sendOne(entry) {
@@ -382,11 +391,15 @@ async function drain() {
           continue;
         }
         if (fresh) outbox.put({ ...fresh, error: { status: err.status, message: err.message, at: Date.now() } });
-        toast(`${entry.label || `Task ${entry.task}`} was not saved: ${err.message.replace(/\.+$/, "")}. The answer is kept (see the top of the page).`, "error");
+        toast(
+          `${entry.label || `Task ${entry.task}`} was not saved: ${err.message.replace(/\.+$/, "")}. The answer is kept (see the top of the page).`,
+          "error",
+        );
         showSync();
         continue;
       }
-      if (outcome === "busy") pause = pause || 1000; // another tab is sending it: look again soon
+      if (outcome === "busy")
+        pause = pause || 1000; // another tab is sending it: look again soon
       else {
         lastError = null;
         delay = 500;
@@ -469,10 +482,7 @@ async function back() {
   }
   const task = await api(`/api/tasks/${target.task.id}`);
   const mine = task.annotations.filter((a) => a.completed_by === userId);
-  const annotation =
-    mine.find((a) => a.id === target.annotationId) ||
-    mine.find((a) => target.key && a.unique_id === target.key) ||
-    mine.at(-1);
+  const annotation = mine.find((a) => a.id === target.annotationId) || mine.find((a) => target.key && a.unique_id === target.key) || mine.at(-1);
   if (!annotation) return toast("That answer is still being saved; try again in a moment.");
   const resume = current?.annotationId ? current.resume : current?.task;
   show(task, { annotation, resume });
@@ -539,7 +549,7 @@ async function start() {
   project = await api(`/api/projects/${projectId}`);
   configDoc = parseConfig(project.label_config);
   try {
-    ({ markdown, html } = await helpers(configDoc, { markdown: project.render_markdown === true, mediaHosts: project.media_hosts }));
+    ({ markdown, html } = await helpers(configDoc, { markdown: project.render_markdown === true }));
   } catch (err) {
     toast(`Markdown or HTML cannot be shown (${err.message}); showing plain text.`, "error");
   }

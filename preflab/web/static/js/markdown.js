@@ -5,19 +5,20 @@
 // and open in a new tab, and images load only from this server or the project's media hosts
 // (others become their alt text).
 
-import { Marked } from "../vendor/marked.esm.js";
 import hljs from "../vendor/highlight.min.js";
+import { Marked } from "../vendor/marked.esm.js";
 import { purifier } from "./safehtml.js";
 
-const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const parser = new Marked({ gfm: true, breaks: false, async: false });
 parser.use({
   renderer: {
-    html: (token) => escape(token.text), // raw HTML stays text, as in plain-text mode
+    html: (token) => escapeHtml(token.text), // raw HTML stays text, as in plain-text mode
   },
 });
 
+// biome-ignore format: a list of names, kept compact
 const TAGS = [
   "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
   "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",

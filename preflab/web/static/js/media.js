@@ -8,12 +8,11 @@
 
 let hosts = [];
 
-// The project's media hosts (its space-separated `media_hosts`), as the server checks them.
-export function setMediaHosts(value) {
-  hosts = String(value || "")
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((h) => /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(h));
+// The project's media hosts, as the server reads them from its `media_hosts` and lists them in
+// the page's Content-Security-Policy (web/security.py `media_hosts`, served with the page:
+// js/rules.js): lower-cased host[:port] names.
+export function setMediaHosts(list) {
+  hosts = Array.isArray(list) ? list.map((h) => String(h).toLowerCase()) : [];
 }
 
 // `url` if the page may load it as `kind` ("image", "audio", "video"), else null; `why(url)`
@@ -32,6 +31,7 @@ export function mediaUrl(url, kind = "image") {
 
 // The address as the browser will request it (relative to this page), or null.
 function resolve(value) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
   if (!value || /[\\\u0000-\u001f]/.test(value)) return null;
   try {
     return new URL(value, location.href);

@@ -84,7 +84,7 @@ export class Outbox {
       if (!this.owns(key)) continue;
       try {
         const entry = JSON.parse(localStorage.getItem(key));
-        if (entry && entry.unique_id) out.set(key, entry);
+        if (entry?.unique_id) out.set(key, entry);
       } catch (_) {
         /* not ours */
       }
@@ -113,7 +113,7 @@ export class Outbox {
       /* unreadable: nothing to carry over */
     }
     for (const item of Array.isArray(items) ? items : []) {
-      if (!item || !item.task || !item.body) continue;
+      if (!item?.task || !item.body) continue;
       this.put({
         project: projectId,
         task: item.task,

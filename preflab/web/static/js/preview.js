@@ -4,9 +4,9 @@
 
 import { helpers, parseConfig, render } from "./render.js";
 
-export async function drawPreview(xml, data, box, { width = 1280, height = 600, markdown = false, mediaHosts = "", readOnly = true } = {}) {
+export async function drawPreview(xml, data, box, { width = 1280, height = 600, markdown = false, readOnly = true } = {}) {
   const doc = typeof xml === "string" ? parseConfig(xml) : xml;
-  const extras = await helpers(doc, { markdown, mediaHosts }).catch(() => ({}));
+  const extras = await helpers(doc, { markdown }).catch(() => ({}));
   let frame = box.querySelector(":scope > .preview-frame");
   if (!frame) {
     frame = document.createElement("div");

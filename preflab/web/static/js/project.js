@@ -14,7 +14,9 @@ async function loadSummary() {
   summary.replaceChildren(
     ...[el("h1", { text: p.title }), p.description && el("p", { class: "muted", text: p.description })].filter(Boolean),
     el("progress", { max: 100, value: percent }),
-    el("p", { text: `${total} tasks · ${p.finished_task_number} labeled (${percent}%) · ${p.total_annotations_number - p.skipped_annotations_number} annotations · ${p.skipped_annotations_number} skipped · ${p.maximum_annotations} per task` }),
+    el("p", {
+      text: `${total} tasks · ${p.finished_task_number} labeled (${percent}%) · ${p.total_annotations_number - p.skipped_annotations_number} annotations · ${p.skipped_annotations_number} skipped · ${p.maximum_annotations} per task`,
+    }),
   );
 }
 
@@ -24,7 +26,9 @@ const WORDS = { tie: "tie", both_bad: "both bad", no_majority: "split", too_few_
 
 function outcomeText({ pair, outcome, votes }) {
   const name = (verdict) => ({ answer1: pair[0], answer2: pair[1] })[verdict] ?? WORDS[verdict];
-  const counted = Object.entries(votes).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]);
+  const counted = Object.entries(votes)
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => y[1] - x[1]);
   if (!counted.length) return null;
   const total = counted.reduce((sum, [, n]) => sum + n, 0);
   const summary = counted.map(([verdict, n]) => `${name(verdict)} ${n}`).join(" · ");
@@ -37,15 +41,18 @@ function outcomeCell(task) {
   const found = outcomes.map(outcomeText);
   if (!found.some(Boolean)) return el("td", { class: "outcome muted", text: "\u2013" });
   const line = (o) => (o ? [el("span", { class: "win", text: o.verdict }), el("span", { class: "muted", text: ` (${o.summary})` })] : ["\u2013"]);
-  const lines = found.length === 1
-    ? line(found[0])
-    : found.map((o, i) => el("div", {}, `${outcomes[i].pair.join(" vs ")}: `, ...line(o)));
-  const title = found.filter(Boolean).map((o) => o.title).join("\n");
+  const lines = found.length === 1 ? line(found[0]) : found.map((o, i) => el("div", {}, `${outcomes[i].pair.join(" vs ")}: `, ...line(o)));
+  const title = found
+    .filter(Boolean)
+    .map((o) => o.title)
+    .join("\n");
   return el("td", { class: "outcome", title, dataset: { outcome: outcomes.map((o) => o.outcome).join(" ") } }, ...lines);
 }
 
 function preview(data) {
-  const text = Object.entries(data).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(" · ");
+  const text = Object.entries(data)
+    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" · ");
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
 
@@ -91,14 +98,23 @@ const summaryLoaded = loadSummary().catch((err) => toast(err.message, "error"));
 if (manager) {
   summaryLoaded.then(() => loadTasks()).catch((err) => toast(err.message, "error"));
   loadAnnotators().catch(() => {});
-  document.getElementById("filters").addEventListener("change", () => { page = 1; loadTasks().catch((e) => toast(e.message, "error")); });
-  document.getElementById("prev").addEventListener("click", () => { page -= 1; loadTasks(); });
-  document.getElementById("next").addEventListener("click", () => { page += 1; loadTasks(); });
+  document.getElementById("filters").addEventListener("change", () => {
+    page = 1;
+    loadTasks().catch((e) => toast(e.message, "error"));
+  });
+  document.getElementById("prev").addEventListener("click", () => {
+    page -= 1;
+    loadTasks();
+  });
+  document.getElementById("next").addEventListener("click", () => {
+    page += 1;
+    loadTasks();
+  });
   for (const button of document.querySelectorAll("[data-sort]")) {
     button.addEventListener("click", () => {
       const key = button.dataset.sort;
       ordering = ordering === key ? `-${key}` : key;
-      document.querySelectorAll("[data-sort]").forEach((b) => b.removeAttribute("aria-sort"));
+      for (const b of document.querySelectorAll("[data-sort]")) b.removeAttribute("aria-sort");
       button.setAttribute("aria-sort", ordering.startsWith("-") ? "descending" : "ascending");
       loadTasks().catch((e) => toast(e.message, "error"));
     });

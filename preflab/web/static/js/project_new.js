@@ -11,26 +11,32 @@ function choose(template, card) {
   for (const c of gallery.children) c.setAttribute("aria-checked", String(c === card));
 }
 
-api("/api/templates").then((templates) => {
-  templates.forEach((t, i) => {
-    const preview = el("div", { class: "preview small" });
-    const card = el(
-      "div",
-      { class: "template", role: "radio", tabindex: 0, "aria-checked": "false", dataset: { key: t.key } },
-      el("h3", { text: t.title }),
-      el("p", { class: "muted", text: t.description }),
-      preview,
-    );
-    card.addEventListener("click", () => choose(t, card));
-    card.addEventListener("keydown", (e) => (e.key === " " || e.key === "Enter") && (e.preventDefault(), choose(t, card)));
-    gallery.append(card);
-    // a thumbnail of the labeling screen
-    drawPreview(t.config, sampleData(t.config) || {}, preview, { width: 1100, height: 640, markdown: Boolean(t.render_markdown) }).catch((err) => {
-      preview.textContent = err.message;
+api("/api/templates")
+  .then((templates) => {
+    templates.forEach((t, i) => {
+      const preview = el("div", { class: "preview small" });
+      const card = el(
+        "div",
+        { class: "template", role: "radio", tabindex: 0, "aria-checked": "false", dataset: { key: t.key } },
+        el("h3", { text: t.title }),
+        el("p", { class: "muted", text: t.description }),
+        preview,
+      );
+      card.addEventListener("click", () => choose(t, card));
+      card.addEventListener("keydown", (e) => {
+        if (e.key !== " " && e.key !== "Enter") return;
+        e.preventDefault();
+        choose(t, card);
+      });
+      gallery.append(card);
+      // a thumbnail of the labeling screen
+      drawPreview(t.config, sampleData(t.config) || {}, preview, { width: 1100, height: 640, markdown: Boolean(t.render_markdown) }).catch((err) => {
+        preview.textContent = err.message;
+      });
+      if (i === 0) choose(t, card);
     });
-    if (i === 0) choose(t, card);
-  });
-}).catch((err) => toast(err.message, "error"));
+  })
+  .catch((err) => toast(err.message, "error"));
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -15,11 +15,16 @@ function card(p) {
     el(
       "dl",
       { class: "stats" },
-      el("dt", { text: "Tasks" }), el("dd", { text: total }),
-      el("dt", { text: "Labeled" }), el("dd", { text: `${labeled} (${percent}%)` }),
-      el("dt", { text: "Annotations" }), el("dd", { text: p.total_annotations_number - p.skipped_annotations_number }),
-      el("dt", { text: "Skipped" }), el("dd", { text: p.skipped_annotations_number }),
-      el("dt", { text: "Mine" }), el("dd", { text: p.my_annotations_number ?? 0 }),
+      el("dt", { text: "Tasks" }),
+      el("dd", { text: total }),
+      el("dt", { text: "Labeled" }),
+      el("dd", { text: `${labeled} (${percent}%)` }),
+      el("dt", { text: "Annotations" }),
+      el("dd", { text: p.total_annotations_number - p.skipped_annotations_number }),
+      el("dt", { text: "Skipped" }),
+      el("dd", { text: p.skipped_annotations_number }),
+      el("dt", { text: "Mine" }),
+      el("dd", { text: p.my_annotations_number ?? 0 }),
     ),
   );
 }

@@ -56,7 +56,6 @@ async function check() {
     await drawPreview(xml, sampleData(xml) || firstTaskData || {}, preview, {
       readOnly: false,
       markdown: project.render_markdown === true,
-      mediaHosts: project.media_hosts,
     });
     configError.hidden = true;
     return true;

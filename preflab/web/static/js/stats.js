@@ -171,7 +171,13 @@ function drawOutcomes(doc) {
   if (!total) return box.replaceChildren(empty("No votes yet: each compared pair gets an outcome once it has votes."));
   const rows = OUTCOMES.map(([key, label, cls]) => {
     const n = outcomes[key] || 0;
-    return { label, value: n, note: `(${fmt.pct(n / total)})`, cls, title: `${label}: ${plural(n, "comparison")}, ${fmt.pct(n / total)} of ${fmt.count(total)}` };
+    return {
+      label,
+      value: n,
+      note: `(${fmt.pct(n / total)})`,
+      cls,
+      title: `${label}: ${plural(n, "comparison")}, ${fmt.pct(n / total)} of ${fmt.count(total)}`,
+    };
   });
   const rules = doc.rules || {};
   const rule = `${rules.min_agreement == null ? "a strict majority" : `at least ${fmt.pct(rules.min_agreement)} of the votes`}, ${plural(rules.min_votes ?? 1, "vote")} at least`;
@@ -201,7 +207,8 @@ export function agreementReading(agreement) {
   const a = fmt.dec(alpha);
   if (alpha >= 0.8) return `The labelers agree well: alpha ${a} is at or above 0.80, the level Krippendorff calls reliable.`;
   if (alpha >= 0.667) return `The labelers mostly agree: alpha ${a} is enough for tentative conclusions (0.67 to 0.80), not yet reliable (0.80).`;
-  if (alpha > 0.05) return `The labelers agree only a little beyond chance: alpha ${a} is below 0.67, the least Krippendorff accepts even for tentative conclusions.`;
+  if (alpha > 0.05)
+    return `The labelers agree only a little beyond chance: alpha ${a} is below 0.67, the least Krippendorff accepts even for tentative conclusions.`;
   if (alpha >= -0.05) return `The labelers agree no more than chance would (alpha ${a}): check the instructions, or whether the two answers really differ.`;
   return `The labelers disagree more than chance would (alpha ${a}): they may read the instructions differently, or the answers may be very close.`;
 }
@@ -213,7 +220,12 @@ function drawAgreement(doc) {
     "dl",
     { class: "facts" },
     el("dt", { text: "Krippendorff's alpha" }),
-    el("dd", {}, el("strong", { id: "alpha", text: fmt.dec(agreement.krippendorff_alpha) }), ` over ${plural(agreement.items ?? 0, "comparison")} with two votes or more`),
+    el(
+      "dd",
+      {},
+      el("strong", { id: "alpha", text: fmt.dec(agreement.krippendorff_alpha) }),
+      ` over ${plural(agreement.items ?? 0, "comparison")} with two votes or more`,
+    ),
     el("dt", { text: "Mean Cohen's kappa" }),
     el(
       "dd",
@@ -232,7 +244,7 @@ function drawAgreement(doc) {
 // ------------------------------------------------------------------ position bias
 
 function biasReading(bias, randomized, who = "The labelers") {
-  if (!bias || !bias.votes) return "No votes for one answer with a known order yet.";
+  if (!bias?.votes) return "No votes for one answer with a known order yet.";
   const side = randomized ? "the answer shown first" : "the left answer";
   const base = `${who} picked ${side} in ${fmt.pct(bias.first_shown_share)} of ${plural(bias.votes, "vote")} (p = ${fmt.p(bias.p_value)})`;
   if (bias.p_value != null && bias.p_value < 0.05) return `${base}: more often than chance explains.`;
@@ -270,7 +282,12 @@ function drawPositionBias(doc, project) {
 // A share with the number of items it is over ("82.14% of 28"), or "–" when there are none.
 function share(value, items, noun, what) {
   if (value == null) return el("td", { class: "num muted", title: `no ${noun}s yet`, text: "–" });
-  return el("td", { class: "num", title: `${fmt.pct(value)} of ${plural(items ?? 0, noun)} ${what}` }, fmt.pct(value), el("span", { class: "n", text: ` of ${fmt.count(items ?? 0)}` }));
+  return el(
+    "td",
+    { class: "num", title: `${fmt.pct(value)} of ${plural(items ?? 0, noun)} ${what}` },
+    fmt.pct(value),
+    el("span", { class: "n", text: ` of ${fmt.count(items ?? 0)}` }),
+  );
 }
 
 function labelerRow(row, randomized) {
@@ -280,7 +297,12 @@ function labelerRow(row, randomized) {
   return el(
     "tr",
     { class: flagged ? "flagged" : "", dataset: { user: row.user_id } },
-    el("th", { scope: "row", class: "labeler" }, el("span", { class: "email", text: name }), flagged ? el("span", { class: "flag-badge", text: "Flagged" }) : null),
+    el(
+      "th",
+      { scope: "row", class: "labeler" },
+      el("span", { class: "email", text: name }),
+      flagged ? el("span", { class: "flag-badge", text: "Flagged" }) : null,
+    ),
     el("td", { class: "num", text: fmt.count(row.annotations) }),
     el("td", { class: "num", text: fmt.count(row.skipped) }),
     share(row.agreement_with_consensus, row.consensus_items, "comparison", "with a majority of the others"),
@@ -297,17 +319,38 @@ function drawLabelers(doc, project) {
   const rows = doc.labelers || [];
   const randomized = !!project.randomize_order;
   if (!rows.length) {
-    return box.replaceChildren(empty(manager ? "No labelers yet: nobody has answered or skipped a task." : "You have not answered any task in this project yet."));
+    return box.replaceChildren(
+      empty(manager ? "No labelers yet: nobody has answered or skipped a task." : "You have not answered any task in this project yet."),
+    );
   }
   const flagged = rows.filter((r) => (r.flagged || []).length);
   const intro = manager
-    ? el("p", { id: "labelers-summary", class: flagged.length ? "error" : "muted", text: flagged.length ? `${plural(flagged.length, "labeler")} of ${fmt.count(rows.length)} flagged: see the reasons in the last column.` : `${plural(rows.length, "labeler")}, none flagged.` })
+    ? el("p", {
+        id: "labelers-summary",
+        class: flagged.length ? "error" : "muted",
+        text: flagged.length
+          ? `${plural(flagged.length, "labeler")} of ${fmt.count(rows.length)} flagged: see the reasons in the last column.`
+          : `${plural(rows.length, "labeler")}, none flagged.`,
+      })
     : el("p", { id: "labelers-summary", class: "muted", text: "Your own figures (annotators see only their own row)." });
-  const head = ["Labeler", "Answers", "Skipped", "Agreement with the others", "Gold accuracy", "Median time", randomized ? "Picked the first shown" : "Picked the left", "p-value", "Flags"];
+  const head = [
+    "Labeler",
+    "Answers",
+    "Skipped",
+    "Agreement with the others",
+    "Gold accuracy",
+    "Median time",
+    randomized ? "Picked the first shown" : "Picked the left",
+    "p-value",
+    "Flags",
+  ];
   const table = el(
     "table",
     { class: "table labelers", id: "labelers-table" },
-    el("caption", { class: "sr-only", text: "Labelers: answers, agreement with the others' majority, gold accuracy, median time per answer, position bias and flags" }),
+    el("caption", {
+      class: "sr-only",
+      text: "Labelers: answers, agreement with the others' majority, gold accuracy, median time per answer, position bias and flags",
+    }),
     el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { scope: "col", class: i && i < 8 ? "num" : "", text: h })))),
     el("tbody", {}, ...rows.map((r) => labelerRow(r, randomized))),
   );
@@ -335,7 +378,8 @@ function drawLeaderboard(doc) {
   card.hidden = false;
   const boot = doc.bootstrap || {};
   const interval = `${fmt.pct(boot.interval ?? 0.95)} interval`;
-  const title = (r) => `${r.model}: score ${fmt.score(r.score)}, ${interval} ${fmt.score(r.ci_low)} to ${fmt.score(r.ci_high)}; ${fmt.count(r.wins)} wins, ${fmt.count(r.losses)} losses, ${fmt.count(r.ties)} ties`;
+  const title = (r) =>
+    `${r.model}: score ${fmt.score(r.score)}, ${interval} ${fmt.score(r.ci_low)} to ${fmt.score(r.ci_high)}; ${fmt.count(r.wins)} wins, ${fmt.count(r.losses)} losses, ${fmt.count(r.ties)} ties`;
   const table = el(
     "table",
     { class: "table leaderboard", id: "leaderboard-table" },
@@ -343,7 +387,13 @@ function drawLeaderboard(doc) {
     el(
       "thead",
       {},
-      el("tr", {}, ...["#", "Model", "Score", interval, "Wins", "Losses", "Ties", "Win rate"].map((h, i) => el("th", { scope: "col", class: i === 1 ? "" : "num", text: h }))),
+      el(
+        "tr",
+        {},
+        ...["#", "Model", "Score", interval, "Wins", "Losses", "Ties", "Win rate"].map((h, i) =>
+          el("th", { scope: "col", class: i === 1 ? "" : "num", text: h }),
+        ),
+      ),
     ),
     el(
       "tbody",
@@ -408,7 +458,11 @@ function drawWinRates(doc) {
     "table",
     { class: "table heatmap", id: "win-rate-table" },
     el("caption", { class: "sr-only", text: "Win rates: how often the row's model beat the column's model" }),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "row beats column" }), ...models.map((m) => el("th", { scope: "col", class: "model", title: m, text: m })))),
+    el(
+      "thead",
+      {},
+      el("tr", {}, el("th", { scope: "col", text: "row beats column" }), ...models.map((m) => el("th", { scope: "col", class: "model", title: m, text: m }))),
+    ),
     el(
       "tbody",
       {},
@@ -445,7 +499,13 @@ function drawWinRates(doc) {
 
 function drawTiles(doc) {
   const share = doc.tasks ? doc.labeled_tasks / doc.tasks : null;
-  const tile = (label, value, note) => el("div", { class: "tile" }, el("dt", { text: label }), el("dd", {}, el("strong", { text: value }), note ? el("span", { class: "muted", text: ` ${note}` }) : null));
+  const tile = (label, value, note) =>
+    el(
+      "div",
+      { class: "tile" },
+      el("dt", { text: label }),
+      el("dd", {}, el("strong", { text: value }), note ? el("span", { class: "muted", text: ` ${note}` }) : null),
+    );
   const flagged = (doc.labelers || []).filter((r) => (r.flagged || []).length).length;
   const tiles = [
     tile("Tasks labeled", `${fmt.count(doc.labeled_tasks)} of ${fmt.count(doc.tasks)}`, share == null ? null : `(${fmt.pct(share)})`),
@@ -484,9 +544,10 @@ async function load() {
 
 function draw(project, doc) {
   $("stats-body").hidden = false; // visible first: the charts take their boxes' widths
-  $("stats-summary").textContent = doc.annotations || doc.skipped
-    ? `${project.title}: ${plural(doc.tasks, "task")}, ${plural(doc.annotations, "answer")} and ${plural(doc.skipped, "skip")} so far.`
-    : `${project.title}: ${plural(doc.tasks, "task")}, no votes yet. The figures appear as labelers answer.`;
+  $("stats-summary").textContent =
+    doc.annotations || doc.skipped
+      ? `${project.title}: ${plural(doc.tasks, "task")}, ${plural(doc.annotations, "answer")} and ${plural(doc.skipped, "skip")} so far.`
+      : `${project.title}: ${plural(doc.tasks, "task")}, no votes yet. The figures appear as labelers answer.`;
   const comparing = Object.values(project.parsed_label_config || {}).some((c) => c.type === "Pairwise" || c.type === "Ranker");
   drawTiles(doc);
   drawProgress(doc);

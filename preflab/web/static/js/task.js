@@ -1,5 +1,6 @@
 import { api, el, formatDate, toast } from "./api.js";
-import { helpers, parseConfig, render } from "./render.js";
+import { helpers, pairNames, parseConfig, render } from "./render.js";
+import { swapped } from "./rules.js";
 
 const box = document.getElementById("task");
 const projectId = Number(box.dataset.project);
@@ -8,9 +9,8 @@ const taskId = Number(box.dataset.task);
 async function main() {
   const [project, task] = await Promise.all([api(`/api/projects/${projectId}`), api(`/api/tasks/${taskId}`)]);
   const doc = parseConfig(project.label_config);
-  const extras = await helpers(doc, { markdown: project.render_markdown === true, mediaHosts: project.media_hosts }).catch(() => ({}));
+  const extras = await helpers(doc, { markdown: project.render_markdown === true }).catch(() => ({}));
   render(doc, task.data, document.getElementById("task-view"), { readOnly: true, ...extras });
-  const pairwise = Object.values(project.parsed_label_config).find((c) => c.type === "Pairwise");
   const list = document.getElementById("annotations");
   if (!task.annotations.length) list.append(el("p", { class: "muted", text: "No annotations yet." }));
   for (const a of task.annotations) {
@@ -19,14 +19,16 @@ async function main() {
       el(
         "article",
         { class: "card annotation" },
-        el("h3", { text: `${a.created_username.split(",")[0].trim() || `user ${a.completed_by}`} · ${formatDate(a.updated_at)}${a.was_cancelled ? " · skipped" : ""}` }),
+        el("h3", {
+          text: `${a.created_username.split(",")[0].trim() || `user ${a.completed_by}`} · ${formatDate(a.updated_at)}${a.was_cancelled ? " · skipped" : ""}`,
+        }),
         el("p", { class: "muted", text: `lead time ${a.lead_time ?? "–"} s${a.shown_order ? ` · shown as ${a.shown_order.join(" | ")}` : ""}` }),
         view,
       ),
     );
     if (!a.was_cancelled) {
       // show the answers in the order this labeler saw them
-      const swap = Boolean(a.shown_order && pairwise && a.shown_order[0] !== pairwise.to_name[0]);
+      const swap = swapped({ pair: pairNames(doc), shownOrder: a.shown_order });
       render(doc, task.data, view, { readOnly: true, swap, ...extras }).load(a.result);
     }
   }

@@ -1,5 +1,6 @@
-"""Read a project's annotated tasks with their annotations, page by page (keyset paging by task
-id), for aggregation and statistics: memory stays flat however large the project. Read-only."""
+"""The annotated-task reader: a project's tasks with at least one annotation, with their
+annotations' vote columns, batch by batch (keyset paging by task id), and the few counts beside
+them, for aggregation and statistics: memory stays flat however large the project. Read-only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, case, func, select
+from sqlalchemy.engine import RowMapping
 
 from .schema import annotations, tasks, users
 
@@ -25,16 +27,16 @@ _ANNOTATION_COLUMNS = (
 
 
 @dataclass(slots=True)
-class StoredTask:
+class AnnotatedTask:
     id: int
     data: str  # JSON text
-    annotations: list  # rows of _ANNOTATION_COLUMNS, oldest first
+    annotations: list[RowMapping]  # mappings of _ANNOTATION_COLUMNS, oldest first
 
 
-def annotated_tasks(
+def batches(
     conn: Connection, project_id: int, *, ids: Sequence[int] | None = None, size: int = 2000
-) -> Iterator[list[StoredTask]]:
-    """Pages of the tasks with at least one annotation (skips included), in id order."""
+) -> Iterator[list[AnnotatedTask]]:
+    """The tasks with at least one annotation (skips included), in id order."""
     query = (
         select(tasks.c.id, tasks.c.data)
         .where(
@@ -51,7 +53,7 @@ def annotated_tasks(
         rows = conn.execute(query.where(tasks.c.id > last)).all()
         if not rows:
             return
-        page = {row.id: StoredTask(row.id, row.data, []) for row in rows}
+        batch = {row.id: AnnotatedTask(row.id, row.data, []) for row in rows}
         found = conn.execute(
             select(*_ANNOTATION_COLUMNS)
             .where(
@@ -60,12 +62,12 @@ def annotated_tasks(
                 annotations.c.task_id <= rows[-1].id,
             )
             .order_by(annotations.c.task_id, annotations.c.id)
-        ).all()
+        ).mappings()
         for row in found:
-            task = page.get(row.task_id)
+            task = batch.get(row["task_id"])
             if task is not None:
                 task.annotations.append(row)
-        yield list(page.values())
+        yield list(batch.values())
         last = rows[-1].id
 
 

@@ -1,19 +1,22 @@
-"""Read a project's tasks with their annotations, batch by batch (keyset paging by task id),
-for exports: memory stays flat however large the project."""
+"""The export reader: a project's tasks with their annotations, predictions and upload names,
+batch by batch (keyset paging by task id), for the Label Studio exports and snapshots: memory
+stays flat however large the project. Read-only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Select, cast, func, select, true
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Row, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from . import annotations as annotation_store
-from .schema import annotations, file_uploads, tasks
+from . import uploads as upload_store
+from .schema import annotations, tasks
 
-#: Columns ``batches`` reads, in this order (``preflab.formats.labelstudio.task_json`` unpacks them).
-TASK_COLUMNS = (
+#: The task columns an export reads (``preflab.formats.shapes.task_json`` with ``exported``).
+COLUMNS = (
     "id",
     "project_id",
     "inner_id",
@@ -28,7 +31,15 @@ TASK_COLUMNS = (
     "updated_at",
 )
 
-Batch = list[tuple[Row, list[RowMapping] | None, list[RowMapping] | None, str | None]]
+
+@dataclass(slots=True, frozen=True)
+class ExportedTask:
+    """One task as an export reads it."""
+
+    task: RowMapping  # the COLUMNS; data and meta as stored JSON text
+    annotations: list[RowMapping]  # oldest first; empty when it has none
+    predictions: list[RowMapping]
+    upload: str | None  # the file upload's name (``uploads.label``); None for a JSON body's task
 
 
 def batches(
@@ -38,31 +49,31 @@ def batches(
     all_tasks: bool,
     ids: Sequence[int] | None = None,
     size: int = 1000,
-) -> Iterator[Batch]:
-    """Tasks (rows of TASK_COLUMNS) in id order with their (annotations, predictions, upload
-    name). Without ``all_tasks``, only tasks with at least one annotation, skips included (Label
-    Studio's default)."""
-    uploads = {
-        row.id: f"{row.id:08x}-{row.name}"
-        for row in conn.execute(
-            select(file_uploads.c.id, file_uploads.c.name).where(file_uploads.c.project_id == project_id)
-        )
-    }
-    query = select(*(tasks.c[name] for name in TASK_COLUMNS)).order_by(tasks.c.id).limit(size)
+) -> Iterator[list[ExportedTask]]:
+    """The tasks in id order. Without ``all_tasks``, only tasks with at least one annotation,
+    skips included (Label Studio's default)."""
+    uploads = {row["id"]: upload_store.label(row) for row in upload_store.of_project(conn, project_id)}
+    query = select(*(tasks.c[name] for name in COLUMNS)).order_by(tasks.c.id).limit(size)
     query = _selection(query, project_id, all_tasks, ids)
     last = 0
     while True:
-        rows = conn.execute(query.where(tasks.c.id > last)).all()
+        rows = conn.execute(query.where(tasks.c.id > last)).mappings().all()
         if not rows:
             return
-        # by position: 0 id, 5 file_upload_id, 6 total_annotations, 7 cancelled_annotations, 8 total_predictions
-        anns = annotation_store.for_tasks(conn, [r[0] for r in rows if r[6] or r[7]])
-        preds = annotation_store.predictions_for_tasks(conn, [r[0] for r in rows if r[8]])
-        yield [(r, anns.get(r[0]), preds.get(r[0]), uploads.get(r[5])) for r in rows]
-        last = rows[-1][0]
+        anns = annotation_store.for_tasks(
+            conn, [r["id"] for r in rows if r["total_annotations"] or r["cancelled_annotations"]]
+        )
+        preds = annotation_store.predictions_for_tasks(
+            conn, [r["id"] for r in rows if r["total_predictions"]]
+        )
+        yield [
+            ExportedTask(r, anns.get(r["id"], []), preds.get(r["id"], []), uploads.get(r["file_upload_id"]))
+            for r in rows
+        ]
+        last = rows[-1]["id"]
 
 
-def columns(
+def header_keys(
     conn: Connection, project_id: int, *, all_tasks: bool, ids: Sequence[int] | None = None
 ) -> tuple[set, set]:
     """(data keys, control names with a result) over the selected tasks and their finished
