@@ -227,6 +227,8 @@ AGGREGATION = {
     "model_keys": PAIR,
     "choice": CHOICE,
     "strength": FREE,
+    "aggregation": Kind(st.sampled_from(["majority", "reliability"]), TEXT.map(lambda s: "x" + s)),
+    "exclude_flagged": FLAG,
 }
 PAGE = _integers(1, MAX_PAGE)
 TASK_PAGING = {"page": PAGE, "page_size": _integers(1, task_routes.MAX_PAGE_SIZE)}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from preflab.api.routes import projects as project_routes
 from preflab.services import annotations as annotation_service
+from preflab.services import projects as project_service
 from preflab.store import projects as project_store
 
 from .conftest import PG_URL, Api, make_user, pick, seed_tasks
@@ -132,7 +132,7 @@ def test_next_follows_an_overlap_changed_after_the_handler_read_the_project(
     assert api.post(f"/api/tasks/{tid}/annotations", json={"result": pick()}).status_code == 201
     labeler = Api(client, make_user(store, "late@example.com", "annotator"))
     api.post(f"/api/projects/{project}/members", json={"user": labeler.account.id})
-    read = project_routes.project_for
+    read = project_service.project_for
 
     def read_then_change(conn, user, project_id, **kw):
         found = read(conn, user, project_id, **kw)
@@ -140,7 +140,7 @@ def test_next_follows_an_overlap_changed_after_the_handler_read_the_project(
             _commit_meanwhile(store, project, maximum_annotations=2)
         return found
 
-    monkeypatch.setattr(project_routes, "project_for", read_then_change)
+    monkeypatch.setattr(project_service, "project_for", read_then_change)
     r = labeler.get(f"/api/projects/{project}/next")
     assert r.status_code == 200, r.text  # the task has a second slot now
     assert r.json()["id"] == tid

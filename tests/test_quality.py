@@ -211,45 +211,7 @@ def test_binomial_sampler_has_the_right_mean_and_spread():
     assert sum(quality.multinomial(rng, 50, [1, 0, 3])) == 50
 
 
-# ---------------------------------------------------------------- flags
-
-
-def figures(agreement=0.8, seconds=10.0, p_value=0.5, share=0.5, gold=None):
-    return {
-        "agreement_with_consensus": agreement,
-        "consensus_items": 50,
-        "gold_accuracy": gold,
-        "gold_items": 20 if gold is not None else 0,
-        "median_seconds": seconds,
-        "timed": 50,
-        "first_shown_share": share,
-        "p_value": p_value,
-        "bias_votes": 50,
-    }
-
-
-def test_labelers_far_from_the_rest_are_flagged_with_the_reason():
-    crowd = {i: figures(agreement=0.8 + i / 100, seconds=10 + i, gold=0.9) for i in range(5)}
-    crowd["careless"] = figures(agreement=0.5, seconds=2.0, gold=0.5)
-    crowd["lefty"] = figures(p_value=1e-6, share=0.9)
-    flags = quality.flag_labelers(crowd)
-    assert all(flags[i] == [] for i in range(5))
-    assert [reason.split(":")[0] for reason in flags["careless"]] == [
-        "low agreement",
-        "low gold accuracy",
-        "fast",
-    ]
-    assert flags["lefty"] == ["position bias: picked the answer shown first in 90% of 50 votes (p = 1e-06)"]
-
-
-def test_a_bias_p_value_is_corrected_for_the_number_of_labelers():
-    crowd = {i: figures(p_value=0.5) for i in range(10)}
-    crowd["borderline"] = figures(p_value=0.01)  # 0.01 x 11 labelers > 0.05
-    assert quality.flag_labelers(crowd)["borderline"] == []
-
-
-def test_no_flags_without_enough_labelers_to_compare():
-    assert quality.flag_labelers({1: figures(agreement=0.9), 2: figures(agreement=0.1)}) == {1: [], 2: []}
+# ---------------------------------------------------------------- large counts
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def stats(api, pid, **params):
 
 
 def test_hand_computed_figures(api, project, labelers):
-    doc = stats(api, project, min_shared=1)
+    doc = stats(api, project, min_shared=1, aggregation="majority")
     assert (doc["project"], doc["tasks"], doc["labeled_tasks"], doc["annotations"], doc["skipped"]) == (
         project,
         6,
@@ -142,6 +142,24 @@ def test_hand_computed_figures(api, project, labelers):
     }
 
 
+def test_a_gold_answer_makes_reliability_the_default(api, project, labelers):
+    """t5's gold answer anchors the model, so votes are weighted by default, and the gold answer
+    decides t5. L0 and L1 voted alike except on t2, so their weights are equal: t2 stays even."""
+    doc = stats(api, project, min_shared=1)
+    assert doc["rules"]["aggregation"] == "reliability"
+    assert doc["outcomes"] == {
+        "answer1": 2,
+        "answer2": 1,
+        "tie": 0,
+        "both_bad": 0,
+        "no_majority": 1,
+        "too_few_votes": 0,
+    }
+    rows = {row["email"]: row["reliability"] for row in doc["labelers"]}
+    assert rows["l0@example.com"] == rows["l1@example.com"]
+    assert rows["l2@example.com"]["estimate"] < rows["l0@example.com"]["estimate"]  # wrong on gold
+
+
 def test_kappa_needs_enough_shared_items(api, project):
     assert stats(api, project)["agreement"]["mean_pairwise_cohen_kappa"] is None  # default: 10 shared
     assert stats(api, project, min_shared=2)["agreement"]["mean_pairwise_cohen_kappa"] == round(0.4 / 3, 6)
@@ -164,7 +182,7 @@ def test_aggregation_options_change_the_outcomes(api, project):
 def test_annotators_see_only_their_own_labeler_row(client, project, labelers):
     mine = Api(client, labelers[0]).get(f"/api/projects/{project}/stats").json()
     assert [row["email"] for row in mine["labelers"]] == ["l0@example.com"]
-    assert mine["outcomes"]["answer1"] == 1  # project-wide figures stay
+    assert mine["outcomes"]["answer1"] == 2  # project-wide figures stay
     assert client.get(f"/api/projects/{project}/stats").status_code == 401
 
 

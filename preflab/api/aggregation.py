@@ -4,7 +4,7 @@ the schema and checked by ``services.aggregate.make_options``, the rule the CLI 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query
 
@@ -45,6 +45,17 @@ def aggregation_options(
     strength: Annotated[
         str | None, Query(description="The control that rates how strong a preference is, or none.")
     ] = None,
+    aggregation: Annotated[
+        Literal["majority", "reliability"] | None,
+        Query(
+            description="How votes combine: majority, or reliability (votes weighted by each labeler's "
+            "estimated accuracy; rows carry confidence). Default: reliability when the project has gold "
+            "answers or enough overlap, else majority."
+        ),
+    ] = None,
+    exclude_flagged: Annotated[
+        Flag, Query(description="Leave the votes of flagged labelers out of the outcomes.")
+    ] = False,
 ) -> Options:
     try:
         return make_options(
@@ -57,6 +68,8 @@ def aggregation_options(
             model_keys=model_keys,
             choices=(choice or []) + (choice_bracketed or []),
             strength=strength,
+            aggregation=aggregation,
+            exclude_flagged=exclude_flagged,
         )
     except OptionError as exc:
         raise HTTPException(400, f"query parameter {exc}") from None

@@ -333,6 +333,9 @@ def aggregation_options(f):
         click.option("--choice", "choices", multiple=True, metavar="LABEL=VERDICT",
                      help="Map a Choices option to answer1, answer2, tie or both_bad (repeatable); default: read from the option texts."),
         click.option("--strength", help="Control recording how much better the answer is ('none' for none); default: from the config."),
+        click.option("--aggregation", type=click.Choice(["majority", "reliability"]),
+                     help="How votes combine; default: reliability when the project has gold answers or enough overlap, else majority."),
+        click.option("--exclude-flagged", is_flag=True, help="Leave the votes of flagged labelers out of the outcomes."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)

@@ -18,6 +18,12 @@ def _p(value) -> str:
     return "-" if value is None else f"{value:.2g}"
 
 
+def _reliability(fit: dict) -> str:
+    if fit["estimate"] is None:
+        return "-"
+    return f"{fit['estimate']:.0%} ({fit['ci_low']:.0%}-{fit['ci_high']:.0%})"
+
+
 def tables(doc: dict) -> list:
     summary = Table(title=f"Project {doc['project']}", show_header=False)
     summary.add_row("tasks", f"{doc['tasks']} ({doc['labeled_tasks']} labeled)")
@@ -38,10 +44,27 @@ def tables(doc: dict) -> list:
         "answer shown first picked",
         f"{_pct(bias['first_shown_share'])} of {bias['votes']} (p = {_p(bias['p_value'])})",
     )
+    summary.add_row("votes combined by", doc["rules"]["aggregation"])
+    summary.add_row(
+        "noise ceiling",
+        f"{_pct(doc['noise_ceiling'])} (the accuracy a perfect model could reach against this consensus)",
+    )
     out = [summary]
 
     labelers = Table(title="Labelers")
-    for column in ("labeler", "done", "skipped", "agree", "gold", "median s", "first shown", "p", "flags"):
+    columns = (
+        "labeler",
+        "done",
+        "skipped",
+        "reliability (95%)",
+        "agree",
+        "gold",
+        "median s",
+        "first shown",
+        "p",
+        "flags",
+    )
+    for column in columns:
         labelers.add_column(column, justify="left" if column in ("labeler", "flags") else "right")
     for row in doc["labelers"]:
         bias = row["position_bias"]
@@ -49,8 +72,9 @@ def tables(doc: dict) -> list:
             row["email"] or str(row["user_id"]),
             str(row["annotations"]),
             str(row["skipped"]),
-            _pct(row["agreement_with_consensus"]),
-            _pct(row["gold_accuracy"]),
+            _reliability(row["reliability"]),
+            _pct(row["agreement_with_others"]["rate"]),
+            _pct(row["gold"]["accuracy"]),
             _num(row["median_seconds"], 1),
             _pct(bias["first_shown_share"]),
             _p(bias["p_value"]),

@@ -36,6 +36,12 @@ Rules
    ``{role, content}`` turns, or a Paragraphs dialogue) makes the rows conversational: prompt a
    message list, answers assistant messages. A comparison whose prompt or answers are missing
    gives no rows.
+10. ``aggregation="reliability"`` (``preflab.domain.reliability``): a gold answer (a ground-truth
+    annotation) decides its comparison outright; otherwise, unless ties and both-bad make at least
+    half the votes (then rule 5 decides), the side with the larger posterior given every labeler's
+    fitted accuracy wins, its posterior is the row's ``confidence``, and ``min_agreement`` is the
+    posterior the winner needs. ``exclude_flagged`` leaves the votes of flagged labelers out of
+    either rule (they stay listed among the voters).
 """
 
 from __future__ import annotations
@@ -45,9 +51,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .labelconfig import LabelConfig
+from .reliability import Fit
 
 VERDICTS = ("answer1", "answer2", "tie", "both_bad")
 UNDECIDED = ("no_majority", "too_few_votes")
+AGGREGATIONS = (None, "majority", "reliability")  # None: reliability when the model is usable
+_SIDES = ("answer1", "answer2")
 _SWAP = {"answer1": "answer2", "answer2": "answer1", "tie": "tie", "both_bad": "both_bad"}
 _TEXT_TAGS = ("Text", "HyperText", "Paragraphs", "Markdown")
 ITEM_TEXT_KEYS = ("body", "text", "content", "html", "answer", "title")
@@ -70,8 +79,12 @@ class Options:
     model_keys: tuple[str, str] = ("model1", "model2")  # data keys naming each answer's model
     choice_map: dict[str, str] | None = None  # Choices option text -> verdict; default: read from the texts
     strength: str | None = None  # control recording strength; "" for none; default: from the config
+    aggregation: str | None = None  # majority / reliability; None: reliability when usable (rule 10)
+    exclude_flagged: bool = False  # leave flagged labelers' votes out of the outcomes
 
     def __post_init__(self):
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be majority or reliability, not {self.aggregation!r}")
         if self.min_votes < 1:
             raise ValueError("min_votes must be at least 1")
         if self.min_agreement is not None and not 0 < self.min_agreement <= 1:
@@ -152,6 +165,7 @@ class Decision:
     counts: dict[str, int]
     agreement: float | None
     margin: float | None
+    confidence: float | None = None  # rule 10: the winner's posterior
 
     @property
     def decided(self) -> bool:
@@ -468,8 +482,10 @@ def _model(value) -> str | None:
 # ---------------------------------------------------------------- votes -> outcome
 
 
-def decide(votes: Sequence[Vote], options: Options = Options(), *, strength: bool = False) -> Decision:
-    """The outcome of one comparison (rules 5 to 7)."""
+def decide(
+    votes: Sequence[Vote], options: Options = Options(), *, strength: bool = False, fit: Fit | None = None
+) -> Decision:
+    """The outcome of one comparison: rules 5 to 7, or rule 10 given the reliability ``fit``."""
     counts = dict.fromkeys(VERDICTS, 0)
     for vote in votes:
         counts[vote.verdict] += 1
@@ -480,20 +496,46 @@ def decide(votes: Sequence[Vote], options: Options = Options(), *, strength: boo
     agreement = top / total
     if total < options.min_votes:
         return Decision("too_few_votes", counts, agreement, None)
+    if fit is not None:
+        decided = _decide_reliable(votes, counts, options, fit)
+        if decided is not None:
+            outcome, confidence = decided
+            if outcome not in VERDICTS:
+                return Decision(outcome, counts, agreement, None, confidence)
+            margin = _margin(votes, outcome) if strength else None
+            return Decision(outcome, counts, counts[outcome] / total, margin, confidence)
     leaders = [v for v in VERDICTS if counts[v] == top]
     strict = options.min_agreement is None
     enough = 2 * top > total if strict else agreement >= options.min_agreement - 1e-12
     if len(leaders) != 1 or not enough:
         return Decision("no_majority", counts, agreement, None)
     outcome = leaders[0]
-    margin = None
-    if strength:
-        if outcome in ("answer1", "answer2"):
-            winning = [v.strength or 0.0 for v in votes if v.verdict == outcome]
-            margin = round(sum(winning) / len(winning), 6)
-        else:
-            margin = 0.0
-    return Decision(outcome, counts, agreement, margin)
+    return Decision(outcome, counts, agreement, _margin(votes, outcome) if strength else None)
+
+
+def _margin(votes: Sequence[Vote], outcome: str) -> float:
+    if outcome not in ("answer1", "answer2"):
+        return 0.0
+    winning = [v.strength or 0.0 for v in votes if v.verdict == outcome]
+    return round(sum(winning) / len(winning), 6)
+
+
+def _decide_reliable(votes, counts, options: Options, fit: Fit) -> tuple[str, float] | None:
+    """Rule 10's (outcome, confidence), or None where rule 5 decides."""
+    gold = [v for v in votes if v.ground_truth]
+    if gold:
+        outcome = decide(gold).outcome
+        if outcome in VERDICTS:
+            return outcome, 1.0
+    sides = [(v.labeler, v.verdict == "answer1") for v in votes if v.verdict in _SIDES and not v.ground_truth]
+    if 2 * len(sides) <= len(votes):
+        return None
+    p = fit.posterior(sides)
+    confidence = round(max(p, 1 - p), 6)
+    needed = options.min_agreement
+    if p == 0.5 or (needed is not None and confidence < needed - 1e-12):
+        return "no_majority", confidence
+    return ("answer1" if p > 0.5 else "answer2"), confidence
 
 
 def judge(
@@ -504,11 +546,19 @@ def judge(
     options: Options = Options(),
     *,
     randomized: bool = False,
+    fit: Fit | None = None,
+    excluded: frozenset = frozenset(),
 ) -> list[tuple[Comparison, Decision]]:
-    """Each comparison of one task with its outcome (rules 1 to 7): what the exports, the
-    statistics and the API's task ``outcomes`` all give."""
+    """Each comparison of one task with its outcome (rules 1 to 7, or 10 given the ``fit``; the
+    ``excluded`` labelers' votes are listed but not counted): what the exports, the statistics and
+    the API's task ``outcomes`` all give."""
     found = comparisons(spec, task_id, data, annotations, randomized=randomized)
-    return [(c, decide(c.votes, options, strength=spec.strength is not None)) for c in found]
+    strength = spec.strength is not None
+    out = []
+    for c in found:
+        counted = [v for v in c.votes if v.labeler not in excluded] if excluded else c.votes
+        out.append((c, decide(counted, options, strength=strength, fit=fit)))
+    return out
 
 
 def swapped(vote: Vote) -> Vote:
@@ -580,6 +630,8 @@ def _provenance(comparison: Comparison, decision: Decision) -> dict:
     row["outcome"] = decision.outcome
     row["votes"] = decision.counts
     row["agreement"] = round(decision.agreement, 6) if decision.agreement is not None else None
+    if decision.confidence is not None:
+        row["confidence"] = decision.confidence
     return row
 
 

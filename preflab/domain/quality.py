@@ -16,7 +16,6 @@ of any size streams through in flat memory.
   maximum-likelihood fit). Scores are on the Elo scale: ``1000 + 400 * log10(strength / geometric mean)``.
   Confidence intervals: the 2.5th and 97.5th percentiles over ``resamples`` bootstrap resamples
   of the games (multinomial, seeded: the same data and seed give the same intervals).
-- Labeler flags (``flag_labelers``): the reasons a labeler stands out from the rest.
 """
 
 from __future__ import annotations
@@ -413,60 +412,3 @@ def binomial(rng: random.Random, n: int, p: float) -> int:
         v = math.log(v * alpha / (a / (us * us) + b))
         if v <= h - math.lgamma(k + 1) - math.lgamma(n - k + 1) + (k - m) * lpq:
             return k
-
-
-# ---------------------------------------------------------------- labeler flags
-
-#: Rules for ``flag_labelers``, each needing at least MIN_ITEMS items of the labeler and
-#: figures from at least MIN_LABELERS labelers to compare with:
-MIN_ITEMS = 10
-MIN_LABELERS = 3
-#: agreement with the others / gold accuracy this far below the labelers' median, or more than
-#: 3 robust standard deviations (1.4826 x median absolute deviation) below it, whichever is larger
-LOW_GAP = 0.15
-#: a median time per annotation under this share of the labelers' median
-FAST_SHARE = 1 / 3
-#: the position-bias test's p-value under this level after a Bonferroni correction over labelers
-BIAS_LEVEL = 0.05
-
-
-def _low(values: dict, key_n: str, key: str) -> dict:
-    usable = {k: v[key] for k, v in values.items() if v[key] is not None and v[key_n] >= MIN_ITEMS}
-    if len(usable) < MIN_LABELERS:
-        return {}
-    centre = median(list(usable.values()))
-    spread = 1.4826 * median([abs(v - centre) for v in usable.values()])
-    return {k: centre for k, v in usable.items() if centre - v > max(LOW_GAP, 3 * spread)}
-
-
-def flag_labelers(figures: Mapping[Hashable, Mapping]) -> dict[Hashable, list[str]]:
-    """Reasons each labeler stands out. ``figures`` per labeler: agreement_with_consensus,
-    consensus_items, gold_accuracy, gold_items, median_seconds, timed, first_shown_share, p_value,
-    bias_votes."""
-    reasons: dict[Hashable, list[str]] = {k: [] for k in figures}
-    for k, centre in _low(figures, "consensus_items", "agreement_with_consensus").items():
-        value = figures[k]["agreement_with_consensus"]
-        reasons[k].append(f"low agreement: {value:.0%} agree with the others (labelers' median {centre:.0%})")
-    for k, centre in _low(figures, "gold_items", "gold_accuracy").items():
-        value = figures[k]["gold_accuracy"]
-        reasons[k].append(f"low gold accuracy: {value:.0%} (labelers' median {centre:.0%})")
-    timed = {
-        k: v["median_seconds"]
-        for k, v in figures.items()
-        if v["median_seconds"] is not None and v["timed"] >= MIN_ITEMS
-    }
-    if len(timed) >= MIN_LABELERS:
-        centre = median(list(timed.values()))
-        for k, seconds in timed.items():
-            if seconds < centre * FAST_SHARE:
-                reasons[k].append(f"fast: median {seconds:.1f} s per task (labelers' median {centre:.1f} s)")
-    tested = [k for k, v in figures.items() if v["p_value"] is not None]
-    for k in tested:
-        p_value = figures[k]["p_value"]
-        if p_value * len(tested) < BIAS_LEVEL:
-            share = figures[k]["first_shown_share"]
-            reasons[k].append(
-                f"position bias: picked the answer shown first in {share:.0%} of "
-                f"{figures[k]['bias_votes']} votes (p = {p_value:.2g})"
-            )
-    return reasons

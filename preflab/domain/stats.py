@@ -7,7 +7,12 @@ Figures (``preflab.domain.quality`` has the formulas):
 - per labeler: agreement with the consensus of the *other* voters (a strict majority among them),
   accuracy on gold comparisons (a ``ground_truth`` annotation decides; the gold annotation itself
   is not scored), median seconds per finished annotation, position bias (share of decisive
-  votes for the answer shown first, binomial p-value), and flags;
+  votes for the answer shown first, binomial p-value);
+- trust (``preflab.domain.reliability``, ``preflab.domain.flags``): each labeler's estimated
+  accuracy with its 95% interval from the one-coin model fitted to every decisive vote, their
+  agreement with the reliability-weighted consensus of the others, and the flags of the tests;
+  the project's ``noise_ceiling``: the mean posterior that a comparison's consensus is right, the
+  accuracy a perfect model could reach against these labelers' consensus;
 - leaderboard: every vote between two different named models is a game (tie and both-bad count
   as ties); Bradley-Terry scores with bootstrap intervals, and the win-rate matrix.
 """
@@ -16,10 +21,26 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
 
-from . import quality
+from . import quality, reliability
+from .flags import Counts, Flag, flag_labelers
 from .preferences import UNDECIDED, VERDICTS, AnnotationIn, Comparison, Decision, Options, decide
+
+SIDES = ("answer1", "answer2")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the votes say about the labelers: the fitted model, agreement with the others, flags."""
+
+    fit: reliability.Fit
+    agreement: dict[Hashable, reliability.Agreement]
+    flags: dict[Hashable, list[Flag]]
+
+    def flagged(self) -> frozenset:
+        return frozenset(labeler for labeler, found in self.flags.items() if found)
 
 
 class _Labeler:
@@ -32,6 +53,8 @@ class _Labeler:
         "gold_correct",
         "gold_items",
         "lead_times",
+        "order_first",
+        "order_votes",
         "skipped",
     )
 
@@ -40,6 +63,7 @@ class _Labeler:
         self.consensus_agreed = self.consensus_items = 0
         self.gold_correct = self.gold_items = 0
         self.first_picks = self.bias_votes = 0
+        self.order_votes = self.order_first = 0  # the votes of first_picks with the order randomized
         self.lead_times = array("d")
 
 
@@ -56,9 +80,21 @@ def _bias(first: int, votes: int) -> dict:
 
 
 class ProjectStats:
-    def __init__(self, options: Options = Options(), *, min_shared: int = 10):
+    def __init__(
+        self,
+        options: Options = Options(),
+        *,
+        min_shared: int = 10,
+        randomized: bool = False,
+        assessment: Assessment | None = None,
+    ):
+        """``assessment``: the one an earlier pass over the same votes made (not made again)."""
         self.options = options
         self.min_shared = min_shared
+        self.randomized = randomized  # shown orders come from a randomizing project
+        self.votes = reliability.Votes()  # decisive labeler votes, with the gold side
+        self._assessment = assessment
+        self._given = assessment is not None
         self.annotations = self.skipped = 0
         self.outcomes: Counter = Counter(dict.fromkeys((*VERDICTS, *UNDECIDED), 0))
         self.alpha = quality.Alpha()
@@ -106,6 +142,12 @@ class ProjectStats:
             self.agreement_items += 1
         gold_votes = [v for v in votes if v.ground_truth]
         gold = decide(gold_votes).outcome if gold_votes else None
+        self.votes.add(
+            ((v.labeler, v.verdict == "answer1") for v in votes if v.verdict in SIDES and not v.ground_truth),
+            gold == "answer1" if gold in SIDES else None,
+        )
+        if not self._given:
+            self._assessment = None
         counts = decision.counts
         others = len(votes) - 1
         for v in votes:
@@ -117,6 +159,9 @@ class ProjectStats:
                 if labeler:
                     labeler.first_picks += first
                     labeler.bias_votes += 1
+                    if self.randomized:
+                        labeler.order_votes += 1
+                        labeler.order_first += first
             if labeler is None:
                 continue
             if others:
@@ -144,47 +189,80 @@ class ProjectStats:
     def labeler_ids(self) -> list[int]:
         return sorted(self.labelers)
 
-    def _labeler_figures(self) -> dict[int, dict]:
-        out = {}
-        for user_id, t in self.labelers.items():
-            out[user_id] = {
-                "agreement_with_consensus": t.consensus_agreed / t.consensus_items
-                if t.consensus_items
-                else None,
-                "consensus_items": t.consensus_items,
-                "gold_accuracy": t.gold_correct / t.gold_items if t.gold_items else None,
-                "gold_items": t.gold_items,
-                "median_seconds": quality.median(t.lead_times),
-                "timed": len(t.lead_times),
-                **_bias(t.first_picks, t.bias_votes),
-                "bias_votes": t.bias_votes,
-            }
-        return out
+    def assessment(self) -> Assessment:
+        """The model fitted to every decisive vote so far, and the flags it and the counts give."""
+        if self._assessment is None:
+            fit = reliability.fit(self.votes)
+            agreement = reliability.agreement_with_others(self.votes, fit)
+            counts = {}
+            for user_id, t in self.labelers.items():
+                agreed = agreement.get(user_id, reliability.Agreement(0, 0))
+                counts[user_id] = Counts(
+                    agreement_items=agreed.items,
+                    agreed=agreed.agreed,
+                    gold_items=t.gold_items,
+                    gold_correct=t.gold_correct,
+                    side_votes=t.bias_votes,
+                    left_picks=t.first_picks,
+                    order_votes=t.order_votes,
+                    first_picks=t.order_first,
+                    lead_times=t.lead_times,
+                )
+            self._assessment = Assessment(fit, agreement, flag_labelers(counts))
+        return self._assessment
+
+    def noise_ceiling(self) -> float | None:
+        """The mean posterior that a voted comparison's consensus is right (gold ones count 1)."""
+        posteriors = self.assessment().fit.posteriors
+        voted = [
+            max(p, 1 - p)
+            for i, p in enumerate(posteriors)
+            if len(self.votes.item(i)[0]) or self.votes.gold[i] >= 0
+        ]
+        return sum(voted) / len(voted) if voted else None
 
     def labelers_json(self, emails: Mapping[int, str], visible: Iterable[int] | None = None) -> list[dict]:
-        figures = self._labeler_figures()
-        flags = quality.flag_labelers(figures)
+        trust = self.assessment()
         shown = sorted(self.labelers) if visible is None else sorted(set(visible) & self.labelers.keys())
         out = []
         for user_id in shown:
-            t, f = self.labelers[user_id], figures[user_id]
+            t = self.labelers[user_id]
+            agreed = trust.agreement.get(user_id, reliability.Agreement(0, 0))
+            fitted = trust.fit.labelers.get(user_id)
+            flags = trust.flags.get(user_id, [])
             out.append(
                 {
                     "user_id": user_id,
                     "email": emails.get(user_id),
                     "annotations": t.annotations,
                     "skipped": t.skipped,
-                    "agreement_with_consensus": _round(f["agreement_with_consensus"]),
-                    "consensus_items": f["consensus_items"],
-                    "gold_accuracy": _round(f["gold_accuracy"]),
-                    "gold_items": f["gold_items"],
-                    "median_seconds": _round(f["median_seconds"], 3),
-                    "position_bias": {
-                        "first_shown_share": f["first_shown_share"],
-                        "p_value": f["p_value"],
-                        "votes": t.bias_votes,
+                    "agreement_with_consensus": _round(
+                        t.consensus_agreed / t.consensus_items if t.consensus_items else None
+                    ),
+                    "consensus_items": t.consensus_items,
+                    "agreement_with_others": {
+                        "agreed": agreed.agreed,
+                        "items": agreed.items,
+                        "rate": _round(agreed.agreed / agreed.items if agreed.items else None),
                     },
-                    "flagged": flags[user_id],
+                    "reliability": {
+                        "estimate": _round(fitted.accuracy if fitted else None, 4),
+                        "ci_low": _round(fitted.ci_low if fitted else None, 4),
+                        "ci_high": _round(fitted.ci_high if fitted else None, 4),
+                        "votes": fitted.votes if fitted else 0,
+                    },
+                    "gold": {
+                        "answered": t.gold_items,
+                        "correct": t.gold_correct,
+                        "accuracy": _round(t.gold_correct / t.gold_items if t.gold_items else None),
+                    },
+                    "gold_accuracy": _round(t.gold_correct / t.gold_items if t.gold_items else None),
+                    "gold_items": t.gold_items,
+                    "self_consistency": {"reasked": 0, "consistent": 0, "rate": None},
+                    "median_seconds": _round(quality.median(t.lead_times), 3),
+                    "position_bias": _bias(t.first_picks, t.bias_votes),
+                    "flags": [{"code": f.code, "reason": f.reason, "p_value": f.p_value} for f in flags],
+                    "flagged": [f.reason for f in flags],
                 }
             )
         return out
@@ -199,6 +277,7 @@ class ProjectStats:
         visible: Iterable[int] | None = None,
         resamples: int = 200,
         seed: int = 0,
+        aggregation: str = "majority",
     ) -> dict:
         """The statistics; ``visible`` limits the per-labeler rows to these users."""
         kappa, pairs = self.kappa.mean(self.min_shared)
@@ -228,11 +307,14 @@ class ProjectStats:
                 for day, (done, skips) in sorted(self.progress.items())
             ],
             "labelers": self.labelers_json(emails, visible),
+            "noise_ceiling": _round(self.noise_ceiling(), 4),
             "leaderboard": board,
             "win_rates": quality.win_rates(self.games, [row["model"] for row in board]),
             "bootstrap": {"resamples": resamples, "seed": seed, "interval": 0.95},
             "rules": {
                 "min_votes": options.min_votes,
                 "min_agreement": options.min_agreement,
+                "aggregation": aggregation,
+                "exclude_flagged": options.exclude_flagged,
             },
         }

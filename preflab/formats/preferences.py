@@ -70,10 +70,12 @@ class Shape:
     chat: bool = False  # prompt and answers as message lists
     margin: bool = False
     pair: bool = False  # Ranker pairs: the two item ids
+    confidence: bool = False  # reliability aggregation: the winner's posterior
 
 
-def shape_of(kind: str, rows: list[dict], *, margin: bool, pair: bool) -> Shape:
-    return Shape(kind, chat=any(isinstance(row["prompt"], list) for row in rows), margin=margin, pair=pair)
+def shape_of(kind: str, rows: list[dict], *, margin: bool, pair: bool, confidence: bool = False) -> Shape:
+    chat = any(isinstance(row["prompt"], list) for row in rows)
+    return Shape(kind, chat=chat, margin=margin, pair=pair, confidence=confidence)
 
 
 def arrow_schema(shape: Shape):
@@ -93,6 +95,8 @@ def arrow_schema(shape: Shape):
     if shape.pair:
         fields.append(("pair", pa.list_(pa.string())))
     fields += [("outcome", pa.string()), ("votes", votes), ("agreement", pa.float64())]
+    if shape.confidence:
+        fields.append(("confidence", pa.float64()))
     if shape.kind == "kto":
         fields += [("answer", pa.string()), ("model", pa.string())]
     else:
@@ -233,7 +237,7 @@ tags:
 # {title}
 
 Preference pairs exported by preflab from project {project_id} ("{title}"): `prompt`, `chosen`,
-`rejected`{margin}, with each pair's task id, votes by outcome, agreement and voters.
+`rejected`{margin}, with each pair's task id, votes by outcome, agreement{confidence} and voters.
 
 - Rows: {train} train, {test} test; split by prompt (SHA-256 of the prompt, seed {seed}, test
   share {test_size}), so no prompt is in both splits.
@@ -280,6 +284,9 @@ def write_hf_dataset(
             f.close()
     text = CARD.format(
         margin=" (+ `margin`)" if shape and shape.margin else "",
+        confidence=", `confidence` (the posterior that `chosen` is better)"
+        if shape and shape.confidence
+        else "",
         train=counts["train"],
         test=counts["test"],
         seed=seed,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from ..domain import labelconfig
+from ..domain import labelconfig, reliability
 from ..domain.preferences import (
+    AGGREGATIONS,
     VERDICTS,
     AnnotationIn,
     Comparison,
@@ -22,6 +23,7 @@ from ..domain.preferences import (
     prompt_of,
     spec,
 )
+from ..domain.stats import Assessment, ProjectStats
 from ..store import annotated_tasks
 from ..store import projects as project_store
 
@@ -38,6 +40,18 @@ class Plan:
     spec: Spec | None  # None: the config compares nothing (statistics still count annotations)
     options: Options
     randomized: bool
+    aggregation: str = "majority"  # the rule in force: options.aggregation, or what auto chose
+    trust: Assessment | None = None  # the labelers' assessment, when the rule or a filter needs it
+
+    @property
+    def fit(self) -> reliability.Fit | None:
+        return self.trust.fit if self.trust is not None and self.aggregation == "reliability" else None
+
+    @property
+    def excluded(self) -> frozenset:
+        return (
+            self.trust.flagged() if self.trust is not None and self.options.exclude_flagged else frozenset()
+        )
 
 
 @dataclass(slots=True)
@@ -49,9 +63,11 @@ class JudgedTask:
     judged: list[tuple[Comparison, Decision]]
 
 
-def plan(conn, project_id: int, options: Options, *, comparing: bool = True) -> Plan:
+def plan(conn, project_id: int, options: Options, *, comparing: bool = True, assess: bool = False) -> Plan:
     """Raises PreferenceConfigError when the project's config describes no comparison, unless
-    ``comparing`` is off (then the plan has no spec)."""
+    ``comparing`` is off (then the plan has no spec). When the rule is reliability (or may be),
+    when flagged labelers are left out, or when ``assess`` asks, a first pass over the votes fits
+    the labelers' model: a read, as long as the project's votes."""
     project = project_store.get(conn, project_id)
     config = labelconfig.parse(project["label_config"])
     try:
@@ -60,7 +76,16 @@ def plan(conn, project_id: int, options: Options, *, comparing: bool = True) -> 
         if comparing:
             raise
         found = None
-    return Plan(project_id, found, options, bool(project["randomize_order"]))
+    randomized = bool(project["randomize_order"])
+    majority = Plan(project_id, found, options, randomized)
+    if found is None or not (assess or options.exclude_flagged or options.aggregation != "majority"):
+        return majority
+    first = ProjectStats(options, randomized=randomized)
+    for page in judged_tasks(conn, majority):
+        for task in page:
+            first.add(task.annotations, task.judged)
+    aggregation = options.aggregation or ("reliability" if reliability.usable(first.votes) else "majority")
+    return Plan(project_id, found, options, randomized, aggregation, first.assessment())
 
 
 def judged_tasks(conn, plan: Plan, *, ids: Sequence[int] | None = None) -> Iterator[list[JudgedTask]]:
@@ -74,7 +99,16 @@ def judged_task(plan: Plan, task_id: int, data, rows: Iterable) -> JudgedTask:
     annotations = [_annotation(row) for row in rows]
     if plan.spec is None or not isinstance(data, dict):
         return JudgedTask(task_id, data, annotations, None, [])
-    judged = judge(plan.spec, task_id, data, annotations, plan.options, randomized=plan.randomized)
+    judged = judge(
+        plan.spec,
+        task_id,
+        data,
+        annotations,
+        plan.options,
+        randomized=plan.randomized,
+        fit=plan.fit,
+        excluded=plan.excluded,
+    )
     return JudgedTask(task_id, data, annotations, prompt_of(plan.spec, data), judged)
 
 
@@ -149,6 +183,8 @@ def make_options(
     model_keys: str | None = None,
     choices: Iterable[str] = (),
     strength: str | None = None,
+    aggregation: str | None = None,
+    exclude_flagged: bool = False,
 ) -> Options:
     """Options from text (query parameters, CLI flags); OptionError names a bad one."""
     try:
@@ -163,6 +199,9 @@ def make_options(
         raise OptionError(f"min_votes: must be from 1 to {MAX_MIN_VOTES}, got {votes}")
     if agreement is not None and not 0 < agreement <= 1:
         raise OptionError(f"min_agreement: must be above 0 and at most 1, got {agreement}")
+    aggregation = (aggregation or "").strip().lower() or None
+    if aggregation not in AGGREGATIONS:
+        raise OptionError(f"aggregation: must be majority or reliability, got {aggregation!r}")
     return Options(
         min_votes=votes,
         min_agreement=agreement,
@@ -173,4 +212,6 @@ def make_options(
         model_keys=_pair(model_keys, "model_keys") or ("model1", "model2"),
         choice_map=_choices(choices),
         strength="" if (strength or "").lower() == "none" else (strength or None),
+        aggregation=aggregation,
+        exclude_flagged=exclude_flagged,
     )

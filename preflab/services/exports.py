@@ -131,7 +131,9 @@ def _kto(plan: aggregate.Plan, page: list[aggregate.JudgedTask]) -> list[dict]:
 def _shape_for(plan: aggregate.Plan, kind: str):
     def shape(rows: list[dict]) -> pf.Shape:
         margin = kind == "preference" and plan.spec.strength is not None
-        return pf.shape_of(kind, rows, margin=margin, pair=plan.spec.ranker is not None)
+        return pf.shape_of(
+            kind, rows, margin=margin, pair=plan.spec.ranker is not None, confidence=plan.fit is not None
+        )
 
     return shape
 
@@ -173,14 +175,25 @@ def write_hf_dataset(
             _shape_for(plan, "preference"),
             test_size=test_size,
             seed=seed,
-            card={"title": title, "project_id": project_id, "rules": _rules(plan.options)},
+            card={"title": title, "project_id": project_id, "rules": _rules(plan)},
         )
 
 
-def _rules(options: Options) -> str:
-    agreement = (
-        "strict majority" if options.min_agreement is None else f"agreement >= {options.min_agreement}"
-    )
+def _rules(plan: aggregate.Plan) -> str:
+    options = plan.options
+    if plan.aggregation == "reliability":
+        needed = (
+            "posterior above 0.5"
+            if options.min_agreement is None
+            else f"posterior >= {options.min_agreement}"
+        )
+        agreement = f"votes weighted by each labeler's estimated reliability, {needed}"
+    else:
+        agreement = (
+            "strict majority" if options.min_agreement is None else f"agreement >= {options.min_agreement}"
+        )
+    if options.exclude_flagged:
+        agreement += ", flagged labelers left out"
     kept = [
         name for name, on in (("ties", options.include_ties), ("both-bad", options.include_both_bad)) if on
     ]

@@ -24,9 +24,11 @@ def project_stats(
 ) -> dict:
     """The statistics document; ``visible`` limits the per-labeler rows to these user ids."""
     options = options or Options()
-    stats = ProjectStats(options, min_shared=min_shared)
     with store.read(snapshot=True) as conn:
-        plan = aggregate.plan(conn, project_id, options, comparing=False)
+        plan = aggregate.plan(conn, project_id, options, comparing=False, assess=True)
+        stats = ProjectStats(
+            options, min_shared=min_shared, randomized=plan.randomized, assessment=plan.trust
+        )
         for page in aggregate.judged_tasks(conn, plan):
             for task in page:
                 stats.add(task.annotations, task.judged)
@@ -40,4 +42,5 @@ def project_stats(
         visible=visible,
         resamples=resamples,
         seed=seed,
+        aggregation=plan.aggregation,
     )

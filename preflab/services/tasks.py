@@ -30,6 +30,8 @@ from .access import project_for
 from .errors import Conflict, Invalid, NotFound, ServiceError
 from .imports import Source, import_tasks
 
+_MAJORITY = Options(aggregation="majority")
+
 
 @dataclass(frozen=True)
 class ShownTask:
@@ -95,8 +97,9 @@ def shown(conn: Connection, tasks: list[RowMapping], user: RowMapping) -> list[S
     drafts = draft_store.mine(conn, [t["id"] for t in tasks], user["id"])
     authors = {a["completed_by"] for rows in anns.values() for a in rows} - {None}
     users = {uid: user_store.get(conn, uid) for uid in authors}
-    # managers see each task's outcome by the project's rules (the default options)
-    plans = {} if blind else {pid: aggregate.plan(conn, pid, Options(), comparing=False) for pid in projects}
+    # managers see each task's outcome by majority (rule 5): the reliability fit reads the whole
+    # project, more than a page of tasks should cost
+    plans = {} if blind else {pid: aggregate.plan(conn, pid, _MAJORITY, comparing=False) for pid in projects}
     uploads = upload_store.labels(conn, {t["file_upload_id"] for t in tasks if t["file_upload_id"]})
     return [
         ShownTask(

@@ -1,0 +1,187 @@
+"""Anomaly flags for labelers, each from a one-sided test with a controlled error rate. Pure code.
+
+Every flag is a hypothesis test whose null hypothesis a good labeler satisfies, run at ``level``
+(0.05) with a Bonferroni correction over the labelers tested, so the chance that *any* good
+labeler of a project is flagged by a test is at most ``level`` (docs/quality.md shows it in a
+simulation). The p-value shown is the corrected one.
+
+- ``against``: agreement with the others' consensus below chance (H0: at least 0.5).
+- ``random``: agreement with the others' consensus too low for a labeler who reads the answers
+  (H0: at least ``RANDOM_BELOW``); not tested when ``against`` holds.
+- ``gold``: below chance on gold comparisons (H0: at least 0.5).
+- ``same_side``: picks one screen position in more than ``SAME_SIDE`` of their votes (H0: each
+  position at most ``SAME_SIDE``).
+- ``order``: picks the answer shown first more or less often than chance, with the order
+  randomized (two-sided binomial test of 0.5); not tested when ``same_side`` holds.
+- ``inconsistent``: gives the same answer to a swapped re-ask too rarely (H0: at least
+  ``CONSISTENT_BELOW``).
+- ``fast``: more than half their timed answers faster than the others' fastest tenth (H0: at
+  most half); needs ``MIN_OTHER_TIMES`` of the others' times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .quality import binom_test, percentile
+
+LEVEL = 0.05
+RANDOM_BELOW = 0.7
+SAME_SIDE = 0.9
+CONSISTENT_BELOW = 0.6
+FAST_QUANTILE = 0.1
+FAST_SHARE = 0.5
+MIN_OTHER_TIMES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    code: str
+    reason: str
+    p_value: float
+
+
+@dataclass(slots=True)
+class Counts:
+    """What the tests read about one labeler."""
+
+    agreement_items: int = 0  # comparisons where the others' consensus is clear
+    agreed: int = 0
+    gold_items: int = 0
+    gold_correct: int = 0
+    side_votes: int = 0  # decisive votes with the screen position known
+    left_picks: int = 0  # of which, the answer shown first (on the left)
+    order_votes: int = 0  # decisive votes with the order randomized and recorded
+    first_picks: int = 0
+    reasked: int = 0
+    consistent: int = 0
+    lead_times: Sequence[float] = field(default_factory=list)
+
+
+def _log_pmf(i: int, n: int, p: float) -> float:
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(p)
+        + (n - i) * math.log1p(-p)
+    )
+
+
+def binom_below(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p): the p-value of k successes against H0 rate >= p."""
+    if n == 0 or k >= n:
+        return 1.0
+    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k + 1)))
+
+
+def binom_above(k: int, n: int, p: float) -> float:
+    """P(X >= k): the p-value of k successes against H0 rate <= p."""
+    if k <= 0:
+        return 1.0
+    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k, n + 1)))
+
+
+def _share(k: int, n: int) -> str:
+    return f"{k} of {n} ({k / n:.0%})"
+
+
+def _fast_counts(counts: Mapping[Hashable, Counts]) -> dict[Hashable, tuple[int, int, float]]:
+    out = {}
+    for labeler, c in counts.items():
+        others = sorted(t for o, oc in counts.items() if o != labeler for t in oc.lead_times)
+        if len(others) < MIN_OTHER_TIMES or not c.lead_times:
+            continue
+        cut = percentile(others, FAST_QUANTILE)
+        out[labeler] = (sum(t < cut for t in c.lead_times), len(c.lead_times), cut)
+    return out
+
+
+def flag_labelers(counts: Mapping[Hashable, Counts], level: float = LEVEL) -> dict[Hashable, list[Flag]]:
+    """The flags of each labeler (an empty list for most)."""
+    flags: dict[Hashable, list[Flag]] = {labeler: [] for labeler in counts}
+
+    def test(code: str, p_values: Mapping[Hashable, float], reason) -> set:
+        hit = set()
+        tested = len(p_values)
+        for labeler, p in p_values.items():
+            corrected = min(1.0, p * tested)
+            if corrected < level:
+                flags[labeler].append(Flag(code, reason(labeler), float(f"{corrected:.3g}")))
+                hit.add(labeler)
+        return hit
+
+    agreeing = {k: c for k, c in counts.items() if c.agreement_items}
+    against = test(
+        "against",
+        {k: binom_below(c.agreed, c.agreement_items, 0.5) for k, c in agreeing.items()},
+        lambda k: (
+            f"answers against the others: agrees with their consensus on "
+            f"{_share(counts[k].agreed, counts[k].agreement_items)} of clear comparisons, below chance"
+        ),
+    )
+    test(
+        "random",
+        {
+            k: binom_below(c.agreed, c.agreement_items, RANDOM_BELOW)
+            for k, c in agreeing.items()
+            if k not in against
+        },
+        lambda k: (
+            f"answers at random: agrees with the others' consensus on "
+            f"{_share(counts[k].agreed, counts[k].agreement_items)} of clear comparisons, near chance"
+        ),
+    )
+    test(
+        "gold",
+        {k: binom_below(c.gold_correct, c.gold_items, 0.5) for k, c in counts.items() if c.gold_items},
+        lambda k: f"below chance on gold: right on {_share(counts[k].gold_correct, counts[k].gold_items)}",
+    )
+    sided = {k: c for k, c in counts.items() if c.side_votes}
+    same_side = test(
+        "same_side",
+        {
+            k: min(
+                1.0, 2 * binom_above(max(c.left_picks, c.side_votes - c.left_picks), c.side_votes, SAME_SIDE)
+            )
+            for k, c in sided.items()
+        },
+        lambda k: (
+            f"always the same side: picked the "
+            f"{'left' if 2 * counts[k].left_picks >= counts[k].side_votes else 'right'} answer in "
+            f"{_share(max(counts[k].left_picks, counts[k].side_votes - counts[k].left_picks), counts[k].side_votes)}"
+            " of votes"
+        ),
+    )
+    test(
+        "order",
+        {
+            k: binom_test(c.first_picks, c.order_votes)
+            for k, c in counts.items()
+            if c.order_votes and k not in same_side
+        },
+        lambda k: (
+            f"follows the order shown: picked the answer shown first in "
+            f"{_share(counts[k].first_picks, counts[k].order_votes)} of votes with the order randomized"
+        ),
+    )
+    test(
+        "inconsistent",
+        {k: binom_below(c.consistent, c.reasked, CONSISTENT_BELOW) for k, c in counts.items() if c.reasked},
+        lambda k: (
+            f"inconsistent on re-asks: the same answer to {_share(counts[k].consistent, counts[k].reasked)}"
+            " of swapped re-asks"
+        ),
+    )
+    fast = _fast_counts(counts)
+    test(
+        "fast",
+        {k: binom_above(below, n, FAST_SHARE) for k, (below, n, _) in fast.items()},
+        lambda k: (
+            f"too fast: {_share(fast[k][0], fast[k][1])} of timed answers took under "
+            f"{fast[k][2]:.1f} s, faster than 90% of the others' answers"
+        ),
+    )
+    return flags
