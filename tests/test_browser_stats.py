@@ -171,11 +171,11 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
     # labelers: one row each, the careless one flagged with the document's reasons
     rows = {r["email"]: r for r in doc["labelers"]}
     assert texts(page, "#labelers-table tbody .email") == [r["email"] for r in doc["labelers"]]
-    careless = rows["labeler3@example.com"]
-    assert any(reason.startswith("position bias") for reason in careless["flagged"])
-    assert any(reason.startswith("fast") for reason in careless["flagged"])
+    careless = rows["labeler3@example.com"]  # always the answer shown first, in a second
+    assert {f["code"] for f in careless["flags"]} == {"same_side", "fast"}
+    assert careless["flagged"] == [f["reason"] for f in careless["flags"]]
     flagged = page.locator("#labelers-table tbody tr.flagged")
-    assert flagged.count() == sum(1 for r in doc["labelers"] if r["flagged"])
+    assert flagged.count() == sum(1 for r in doc["labelers"] if r["flags"])
     row = page.locator(f"#labelers-table tbody tr[data-user='{labelers[3].id}']")
     assert "flagged" in row.get_attribute("class")
     assert (
@@ -183,7 +183,19 @@ def test_stats_tab_matches_the_api(browser, live_server, api, owner, voted, labe
         == careless["flagged"]
     )
     assert pct(careless["position_bias"]["first_shown_share"]) in row.inner_text()  # 100%
+    codes = page.evaluate(
+        f"[...document.querySelectorAll(\"#labelers-table tr[data-user='{labelers[3].id}'] td.reasons li\")]"
+        ".map(li => li.dataset.code)"
+    )
+    assert codes == [f["code"] for f in careless["flags"]]
+    fit = careless["reliability"]
+    assert texts(page, f"#labelers-table tbody tr[data-user='{labelers[3].id}'] td.reliability") == [
+        f"{pct(fit['estimate'])} {pct(fit['ci_low'])}\u2013{pct(fit['ci_high'])}"
+    ]
     assert "flagged" in page.inner_text("#labelers-summary")
+    assert doc["rules"]["aggregation"] == "reliability"
+    assert "estimated reliability" in page.inner_text("#trust-summary")
+    assert pct(doc["noise_ceiling"]) in page.inner_text("#trust-summary")
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "stats.png"), full_page=True)

@@ -225,3 +225,39 @@ def test_the_level_is_corrected_for_the_number_of_labelers():
     assert "against" not in {f.code for f in flags.flag_labelers(crowd)[1]}
     assert flags.binom_below(30, 80, 0.5) == pytest.approx(scipy_stats.binom.cdf(30, 80, 0.5))
     assert flags.binom_above(60, 80, 0.5) == pytest.approx(scipy_stats.binom.sf(59, 80, 0.5))
+
+
+def test_the_poisson_binomial_tail_is_exact_and_its_normal_form_close():
+    same = [0.3] * 40
+    assert flags.poisson_binomial_below(9, same) == pytest.approx(scipy_stats.binom.cdf(9, 40, 0.3), rel=1e-9)
+    mixed = [0.2, 0.9, 0.5, 0.7]
+    brute = 0.0
+    for bits in range(16):
+        chosen = [(bits >> i) & 1 for i in range(4)]
+        if sum(chosen) <= 1:
+            brute += math.prod(p if c else 1 - p for p, c in zip(mixed, chosen, strict=True))
+    assert flags.poisson_binomial_below(1, mixed) == pytest.approx(brute, rel=1e-12)
+    rng = random.Random(3)
+    large = [rng.uniform(0.5, 0.9) for _ in range(flags.EXACT_UP_TO + 400)]
+    k = int(sum(large)) - 30
+    exact = flags.poisson_binomial_below(k, large[: flags.EXACT_UP_TO])  # exact part, for scale
+    assert 0 <= exact <= 1
+    mean, sd = sum(large), math.sqrt(sum(p * (1 - p) for p in large))
+    assert flags.poisson_binomial_below(k, large) == pytest.approx(
+        scipy_stats.norm.cdf((k + 0.5 - mean) / sd)
+    )
+
+
+def test_the_random_test_allows_for_others_who_are_wrong():
+    """A 0.8-accurate labeler agrees with a consensus that is right 75% of the time on
+    0.8 * 0.75 + 0.2 * 0.25 = 65% of comparisons: read as if the consensus were always right that
+    would look near chance, but allowing for it, it is not flagged."""
+    good = flags.Counts(agreement_items=250, agreed=162, clarity=[0.75] * 250)
+    assert flags.binom_below(162, 250, flags.RANDOM_BELOW) < 0.05  # what the naive test would say
+    coin = flags.Counts(agreement_items=250, agreed=125, clarity=[0.75] * 250)
+    assert flags.flag_labelers({"good": good})["good"] == []  # alone: no correction to hide behind
+    assert [f.code for f in flags.flag_labelers({"good": good, "coin": coin})["coin"]] == ["random"]
+    assert (
+        flags.flag_labelers({"good": flags.Counts(agreement_items=200, agreed=125)})["good"][0].code
+        == "random"
+    )

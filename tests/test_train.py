@@ -197,6 +197,33 @@ def test_margin_reaches_the_loss(tiny_bert):
     assert "margin" not in _dataset(from_rows(toy_rows(4)).pairs, enc, use_margin=False).column_names
 
 
+def test_confidence_is_a_soft_label_in_the_loss(tiny_bert, tmp_path):
+    import math
+
+    from preflab.train.trainer import _dataset, soft_label_loss
+
+    d = torch.tensor([0.0, 1.0, -2.0])
+    assert soft_label_loss(d, torch.ones(3)).item() == pytest.approx(
+        -torch.nn.functional.logsigmoid(d).mean().item()
+    )  # certain pairs: TRL's loss
+    grid = torch.linspace(-3, 3, 601)
+    losses = torch.stack([soft_label_loss(x.view(1), torch.tensor([0.7])) for x in grid])
+    assert grid[int(losses.argmin())].item() == pytest.approx(math.log(0.7 / 0.3), abs=0.01)
+    rows = [{**row, **({"confidence": 0.8} if i % 2 else {})} for i, row in enumerate(toy_rows(4))]
+    enc = Encoder(load_tokenizer(tiny_bert), 64)
+    assert _dataset(from_rows(rows).pairs, enc, False, True)["confidence"] == [1.0, 0.8, 1.0, 0.8]
+    assert "confidence" not in _dataset(from_rows(rows).pairs, enc, False, False).column_names
+    # every pair a coin flip for its labelers: the loss cannot go below log 2, however it trains
+    unsure = [{**row, "confidence": 0.5} for row in toy_rows(64)]
+    config = TrainConfig(
+        model=str(tiny_bert), output_dir=str(tmp_path / "rm"), epochs=3, batch_size=16,
+        learning_rate=2e-3, eval_fraction=0.2, logging_steps=1, max_length=64, use_margin=False,
+    )  # fmt: skip
+    metrics = train(config, from_rows(unsure))
+    assert metrics["final_loss"] > math.log(2) - 1e-3
+    assert "carry a confidence (used as a soft label" in (tmp_path / "rm" / "README.md").read_text()
+
+
 def test_decoder_models_train_and_end_with_eos(tmp_path):
     folder = make_tiny_llama(tmp_path / "tiny-llama")
     tok = load_tokenizer(folder)

@@ -78,6 +78,14 @@ def test_reads_text_and_conversational_rows_and_drops_empty_ones(tmp_path):
         ('{"chosen": "a", "rejected": "b"}', "line 2: 'prompt' is missing"),
         ('{"prompt": "p", "chosen": 3, "rejected": "b"}', "line 2: 'chosen' must be"),
         ('{"prompt": "p", "chosen": "a", "rejected": "b", "margin": "big"}', "line 2: 'margin' must be"),
+        (
+            '{"prompt": "p", "chosen": "a", "rejected": "b", "confidence": 1.5}',
+            "line 2: 'confidence' must be",
+        ),
+        (
+            '{"prompt": "p", "chosen": "a", "rejected": "b", "confidence": true}',
+            "line 2: 'confidence' must be",
+        ),
     ],
 )
 def test_bad_rows_name_the_file_and_line(tmp_path, line, message):

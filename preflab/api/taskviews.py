@@ -14,4 +14,5 @@ def shown_json(shown: ShownTask) -> dict:
         blind=shown.blind,
         drafts=shown.drafts,
         judged=shown.judged,
+        shown_order=shown.shown_order,
     )

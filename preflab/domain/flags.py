@@ -7,7 +7,10 @@ simulation). The p-value shown is the corrected one.
 
 - ``against``: agreement with the others' consensus below chance (H0: at least 0.5).
 - ``random``: agreement with the others' consensus too low for a labeler who reads the answers
-  (H0: at least ``RANDOM_BELOW``); not tested when ``against`` holds.
+  (H0: accuracy at least ``RANDOM_BELOW``). Allowing for the others being wrong: on a comparison
+  whose others' side is right with probability ``c``, such a labeler agrees with probability at
+  least ``RANDOM_BELOW * c + (1 - RANDOM_BELOW) * (1 - c)``; the count of agreements is tested
+  against that Poisson-binomial law. Not tested when ``against`` holds.
 - ``gold``: below chance on gold comparisons (H0: at least 0.5).
 - ``same_side``: picks one screen position in more than ``SAME_SIDE`` of their votes (H0: each
   position at most ``SAME_SIDE``).
@@ -29,7 +32,7 @@ from .quality import binom_test, percentile
 
 LEVEL = 0.05
 RANDOM_BELOW = 0.7
-SAME_SIDE = 0.9
+SAME_SIDE = 0.8
 CONSISTENT_BELOW = 0.6
 FAST_QUANTILE = 0.1
 FAST_SHARE = 0.5
@@ -49,6 +52,7 @@ class Counts:
 
     agreement_items: int = 0  # comparisons where the others' consensus is clear
     agreed: int = 0
+    clarity: Sequence[float] = ()  # per such comparison: P(the others' side is right); () 1 each
     gold_items: int = 0
     gold_correct: int = 0
     side_votes: int = 0  # decisive votes with the screen position known
@@ -84,6 +88,29 @@ def binom_above(k: int, n: int, p: float) -> float:
     return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k, n + 1)))
 
 
+EXACT_UP_TO = 600  # Poisson-binomial tails exact (O(n^2)) up to this many trials, then normal
+
+
+def poisson_binomial_below(k: int, probabilities: Sequence[float]) -> float:
+    """P(X <= k) for X a sum of independent Bernoulli(p_i): exact by dynamic programming up to
+    ``EXACT_UP_TO`` trials, else the normal approximation with a continuity correction."""
+    n = len(probabilities)
+    if k >= n:
+        return 1.0
+    if k < 0:
+        return 0.0
+    if n <= EXACT_UP_TO:
+        dist = [1.0] + [0.0] * n
+        for i, p in enumerate(probabilities, 1):
+            for j in range(min(i, k + 1), 0, -1):
+                dist[j] = dist[j] * (1 - p) + dist[j - 1] * p
+            dist[0] *= 1 - p
+        return min(1.0, sum(dist[: k + 1]))
+    mean = sum(probabilities)
+    sd = math.sqrt(sum(p * (1 - p) for p in probabilities))
+    return 0.5 * math.erfc(-((k + 0.5 - mean) / sd) / math.sqrt(2)) if sd else float(k >= mean)
+
+
 def _share(k: int, n: int) -> str:
     return f"{k} of {n} ({k / n:.0%})"
 
@@ -97,6 +124,12 @@ def _fast_counts(counts: Mapping[Hashable, Counts]) -> dict[Hashable, tuple[int,
         cut = percentile(others, FAST_QUANTILE)
         out[labeler] = (sum(t < cut for t in c.lead_times), len(c.lead_times), cut)
     return out
+
+
+def _random_p(c: Counts) -> float:
+    clarity = c.clarity or (1.0,) * c.agreement_items
+    a = RANDOM_BELOW
+    return poisson_binomial_below(c.agreed, [a * p + (1 - a) * (1 - p) for p in clarity])
 
 
 def flag_labelers(counts: Mapping[Hashable, Counts], level: float = LEVEL) -> dict[Hashable, list[Flag]]:
@@ -124,11 +157,7 @@ def flag_labelers(counts: Mapping[Hashable, Counts], level: float = LEVEL) -> di
     )
     test(
         "random",
-        {
-            k: binom_below(c.agreed, c.agreement_items, RANDOM_BELOW)
-            for k, c in agreeing.items()
-            if k not in against
-        },
+        {k: _random_p(c) for k, c in agreeing.items() if k not in against},
         lambda k: (
             f"answers at random: agrees with the others' consensus on "
             f"{_share(counts[k].agreed, counts[k].agreement_items)} of clear comparisons, near chance"

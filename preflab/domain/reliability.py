@@ -197,13 +197,16 @@ def _gold(gold: int) -> bool | None:
 class Agreement:
     agreed: int
     items: int
+    clarity: tuple[float, ...] = ()  # per item: how likely the others' side is right
 
 
 def agreement_with_others(votes: Votes, fit: Fit, *, clear: float = 0.75) -> dict[Hashable, Agreement]:
     """Per labeler: on the comparisons where the *other* votes (weighted by the fit, gold deciding)
-    make one side at least ``clear`` likely, how often this labeler named that side."""
+    make one side at least ``clear`` likely, how often this labeler named that side, and how
+    likely that side was each time (so a test can allow for the others being wrong)."""
     agreed = [0] * len(votes.labelers)
     seen = [0] * len(votes.labelers)
+    clarity: list[list[float]] = [[] for _ in votes.labelers]
     for i in range(len(votes)):
         span, gold = votes.item(i)
         if len(span) < 2 and gold < 0:
@@ -222,7 +225,12 @@ def agreement_with_others(votes: Votes, fit: Fit, *, clear: float = 0.75) -> dic
                 continue
             seen[j] += 1
             agreed[j] += side == (p > 0.5)
-    return {labeler: Agreement(agreed[j], seen[j]) for j, labeler in enumerate(votes.labelers) if seen[j]}
+            clarity[j].append(max(p, 1 - p))
+    return {
+        labeler: Agreement(agreed[j], seen[j], tuple(clarity[j]))
+        for j, labeler in enumerate(votes.labelers)
+        if seen[j]
+    }
 
 
 # ---------------------------------------------------------------- the Beta distribution

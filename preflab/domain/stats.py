@@ -200,6 +200,7 @@ class ProjectStats:
                 counts[user_id] = Counts(
                     agreement_items=agreed.items,
                     agreed=agreed.agreed,
+                    clarity=agreed.clarity,
                     gold_items=t.gold_items,
                     gold_correct=t.gold_correct,
                     side_votes=t.bias_votes,

@@ -171,6 +171,7 @@ _TASK_KEYS = (
     "is_labeled",
     "agreement",
     "outcomes",
+    "shown_order",
     "overlap",
     "comment_count",
     "unresolved_comment_count",
@@ -214,6 +215,7 @@ def task_json(
     blind: bool = False,
     drafts: list = (),
     judged: list | None = None,
+    shown_order: list | None = None,
     decode: bool = False,
 ) -> dict:
     """A task (a mapping of its columns; the export view needs only
@@ -224,7 +226,8 @@ def task_json(
     and agreement describe those only, so nothing tells how other labelers answered. ``drafts``:
     the caller's drafts of the task. ``judged``: the task's comparisons with their decisions
     (``aggregate.judged_task``), shown as preflab's ``outcomes``; None (annotators, configs that
-    compare nothing) shows ``null``."""
+    compare nothing) shows ``null``. ``shown_order``: the answer order the caller was handed the
+    task in (``services.ordering``), or ``null``."""
     authors = users or {}
     values = {
         "id": task["id"],
@@ -255,6 +258,7 @@ def task_json(
         keys = _EXPORTED_TASK_KEYS if upload is not None else _EXPORTED_TASK_KEYS_NO_UPLOAD
     else:
         values.update(_data_manager_columns(task, annotations, predictions, blind, drafts, judged))
+        values["shown_order"] = shown_order
         keys = _TASK_KEYS
     return {key: values[key] for key in keys}
 

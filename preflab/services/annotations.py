@@ -17,10 +17,12 @@ from sqlalchemy.engine import RowMapping
 
 from ..domain.roles import can_see_all_annotations
 from ..store import annotations as annotation_store
+from ..store import projects as project_store
 from ..store import tasks as task_store
 from ..store import users as user_store
 from ..store.annotations import AlreadyAnswered
 from ..store.db import Store
+from . import ordering
 from .access import project_for, require_manager
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .tasks import check_made_for, visible_task
@@ -108,13 +110,15 @@ def create(
     _check_ground_truth(user, ground_truth)
     author = user["id"]
     with store.write() as conn:
-        task, _ = visible_task(conn, user, task_id)
+        task, task_project = visible_task(conn, user, task_id)
         check_made_for(task, project, task_inner_id)
         if completed_by is not None and completed_by != author:
             require_manager(user)
             if user_store.get(conn, completed_by) is None:
                 raise Invalid("completed_by", f"no user with id {completed_by}")
             author = completed_by
+        else:
+            shown_order = ordering.recorded(conn, task_project, task_id, author, shown_order)
         try:
             annotation_id, created = annotation_store.create(
                 conn,
@@ -155,6 +159,9 @@ def update(
     _check_ground_truth(user, fields.get("ground_truth"))
     with store.write() as conn:
         annotation = _locked(conn, user, annotation_id, if_match)
+        if fields.get("shown_order") and annotation["completed_by"] == user["id"]:
+            project = project_store.get(conn, annotation["project_id"])
+            ordering.recorded(conn, project, annotation["task_id"], user["id"], fields["shown_order"])
         annotation_store.update_annotation(conn, annotation, user_id=user["id"], **fields)
         return _shown(conn, annotation_store.get(conn, annotation_id))
 

@@ -17,6 +17,7 @@ from ..store import tasks as task_store
 from ..store import views as view_store
 from ..store.db import Store
 from ..store.tasks import TaskFilter
+from . import ordering
 from .access import project_for
 from .errors import Invalid, NotFound, ServiceError
 from .tasks import ShownTask, show, with_view
@@ -100,6 +101,7 @@ def label_next(conn: Connection, chosen: Selection) -> ShownTask:
     task_id = queue.next_task(conn, chosen.project, user["id"], ttl=chosen.lock_ttl, among=chosen.ids)
     if task_id is None:
         raise NotFound("No more tasks left to label in the selection.")
+    ordering.hand_out(conn, chosen.project, task_id, user["id"])
     return show(conn, task_id, user)
 
 

@@ -27,6 +27,7 @@ from ..store import uploads as upload_store
 from ..store import usage as usage_store
 from ..store import users as user_store
 from ..store.db import Store, lock_project
+from . import ordering
 from . import tasks as task_service
 from .access import project_for, require_manager
 from .errors import Invalid, NotFound
@@ -245,7 +246,10 @@ def next_task(
     with store.write() as conn:
         project = project_for(conn, user, project_id)
         task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
-        return None if task_id is None else task_service.show(conn, task_id, user)
+        if task_id is None:
+            return None
+        ordering.hand_out(conn, project, task_id, user["id"])
+        return task_service.show(conn, task_id, user)
 
 
 def history(store: Store, user: RowMapping, project_id: int, limit: int) -> list[RowMapping]:

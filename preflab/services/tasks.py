@@ -25,7 +25,7 @@ from ..store import users as user_store
 from ..store import views as view_store
 from ..store.db import Store
 from ..store.tasks import TaskFilter
-from . import aggregate
+from . import aggregate, ordering
 from .access import project_for
 from .errors import Conflict, Invalid, NotFound, ServiceError
 from .imports import Source, import_tasks
@@ -49,6 +49,7 @@ class ShownTask:
     blind: bool
     drafts: list[RowMapping]
     judged: list | None
+    shown_order: list | None = None  # the answer order the caller was handed the task in
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def shown(conn: Connection, tasks: list[RowMapping], user: RowMapping) -> list[S
     # project, more than a page of tasks should cost
     plans = {} if blind else {pid: aggregate.plan(conn, pid, _MAJORITY, comparing=False) for pid in projects}
     uploads = upload_store.labels(conn, {t["file_upload_id"] for t in tasks if t["file_upload_id"]})
+    handed = ordering.orders(conn, projects, tasks, user["id"])
     return [
         ShownTask(
             task=t,
@@ -111,6 +113,7 @@ def shown(conn: Connection, tasks: list[RowMapping], user: RowMapping) -> list[S
             blind=blind,
             drafts=drafts.get(t["id"], []),
             judged=_judged(plans.get(t["project_id"]), t, anns.get(t["id"], [])),
+            shown_order=handed.get(t["id"]),
         )
         for t in tasks
     ]

@@ -164,6 +164,21 @@ predictions = Table(
     sqlite_autoincrement=True,  # ids are never reused (migration 0010)
 )
 
+# The answer order a labeler was handed a task in (projects that randomize it), so the page shows
+# it, the answer records it, and the orders balance across the task's labelers and each labeler's
+# tasks. One per labeler and task; ``kind`` says why it was handed out.
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("reversed", Boolean, nullable=False),  # the second answer shown first
+    Column("kind", String(8), nullable=False, default="label"),
+    Column("created_at", Stamp, nullable=False),
+    Index("ix_assignments_user", "project_id", "user_id"),
+)
+
 # A claim on an open slot of a task, so two labelers never get the last slot at once.
 task_locks = Table(
     "task_locks",

@@ -103,6 +103,13 @@ class TrainConfig:
         default=True,
         metadata={"help": "Use a row's 'margin' in the loss: -log sigmoid(r_chosen - r_rejected - margin)."},
     )
+    use_confidence: bool = field(
+        default=True,
+        metadata={
+            "help": "Use a row's 'confidence' (the posterior that chosen is better, from "
+            "aggregation=reliability) as a soft label: -[c log sigmoid(d) + (1 - c) log sigmoid(-d)]."
+        },
+    )
     save_steps: int = field(
         default=200,
         metadata={"min": 1, "help": "Write a checkpoint every this many steps (the last one is kept)."},

@@ -5,8 +5,10 @@ Pure Python, no torch. The rules:
 1. A row is ``{"prompt", "chosen", "rejected"}`` in TRL's preference format: plain strings, or
    lists of ``{"role", "content"}`` messages (conversational). The prompt may be implicit: with no
    ``"prompt"`` key, the longest common leading messages of chosen and rejected are the prompt.
-   Optional keys are kept: ``margin`` (a number, used in the loss), ``agreement`` (a float in
-   [0, 1]), ``votes``, ``task_id``, ``model_chosen`` / ``model_rejected``.
+   Optional keys are kept: ``margin`` (a number, used in the loss), ``confidence`` (a number in
+   [0, 1]: the posterior that ``chosen`` is better, from ``aggregation=reliability``; a soft label
+   in the loss), ``agreement`` (a float in [0, 1]), ``votes``, ``task_id``, ``model_chosen`` /
+   ``model_rejected``.
 2. Rows with an empty chosen or rejected answer, or with identical answers, are dropped and
    counted (they carry no preference).
 3. Train and eval are split by prompt: every pair of one prompt lands on the same side, so the
@@ -42,6 +44,7 @@ class Pair:
     rejected: str | list
     margin: float | None = None
     agreement: float | None = None
+    confidence: float | None = None
     task_id: int | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -93,13 +96,19 @@ def pair_from_row(row: dict, where: str = "row") -> Pair | None:
     agreement = row.get("agreement")
     if agreement is not None and not isinstance(agreement, int | float):
         raise DataError(f"{where}: 'agreement' must be a number")
-    known = {"prompt", "chosen", "rejected", "margin", "agreement", "task_id"}
+    confidence = row.get("confidence")
+    if confidence is not None and (
+        isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1
+    ):
+        raise DataError(f"{where}: 'confidence' must be a number from 0 to 1")
+    known = {"prompt", "chosen", "rejected", "margin", "agreement", "confidence", "task_id"}
     return Pair(
         prompt=prompt,
         chosen=chosen,
         rejected=rejected,
         margin=None if margin is None else float(margin),
         agreement=None if agreement is None else float(agreement),
+        confidence=None if confidence is None else float(confidence),
         task_id=row.get("task_id"),
         extra={k: v for k, v in row.items() if k not in known},
     )

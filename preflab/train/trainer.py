@@ -1,7 +1,9 @@
 """Training a Bradley-Terry reward model with TRL's ``RewardTrainer``.
 
 The loss is TRL's: ``-log sigmoid(r_chosen - r_rejected [- margin])``, chosen and rejected in one
-forward pass. preflab prepares the data itself (see ``model.Encoder``) and hands TRL token ids, and
+forward pass; with rows that carry a ``confidence`` *c* (``aggregation=reliability``) it is the
+soft-label form ``-[c log sigmoid(d) + (1 - c) log sigmoid(-d)]`` of the same difference *d*, so a
+pair the labelers were unsure of pulls less (a pair without one counts as certain). preflab prepares the data itself (see ``model.Encoder``) and hands TRL token ids, and
 chooses faster defaults than TRL's where they cost nothing in accuracy:
 
 - no gradient checkpointing unless the model would not otherwise fit (TRL turns it on always; it
@@ -44,13 +46,16 @@ def prepare(source_pairs: pdata.Loaded, config: TrainConfig, source: str) -> Pre
     return Prepared(train=train, eval=evals, dropped=source_pairs.dropped, source=source)
 
 
-def _dataset(pairs: list[pdata.Pair], encoder: Encoder, use_margin: bool):
+def _dataset(pairs: list[pdata.Pair], encoder: Encoder, use_margin: bool, use_confidence: bool = False):
     from datasets import Dataset
 
     columns: dict[str, list] = {"chosen_ids": [], "rejected_ids": [], "length": []}
     margins = use_margin and any(p.margin is not None for p in pairs)
     if margins:
         columns["margin"] = []
+    confident = use_confidence and any(p.confidence is not None for p in pairs)
+    if confident:
+        columns["confidence"] = []
     for pair in pairs:
         chosen, rejected = encoder.pair(pair)
         columns["chosen_ids"].append(chosen)
@@ -58,18 +63,61 @@ def _dataset(pairs: list[pdata.Pair], encoder: Encoder, use_margin: bool):
         columns["length"].append(max(len(chosen), len(rejected)))
         if margins:
             columns["margin"].append(float(pair.margin or 0.0))
+        if confident:
+            columns["confidence"].append(1.0 if pair.confidence is None else pair.confidence)
     return Dataset.from_dict(columns)
 
 
+def soft_label_loss(delta, confidence):
+    """-[c log sigmoid(d) + (1 - c) log sigmoid(-d)], averaged: TRL's loss when c is 1."""
+    from torch import nn
+
+    c = confidence.to(delta.dtype)
+    return -(c * nn.functional.logsigmoid(delta) + (1 - c) * nn.functional.logsigmoid(-delta)).mean()
+
+
 def _trainer_class():
+    import torch
     from trl import RewardTrainer
+    from trl.trainer.reward_trainer import DataCollatorForPreference
+
+    class Collator(DataCollatorForPreference):
+        """TRL's collator, passing each pair's ``confidence`` on."""
+
+        def torch_call(self, examples):
+            out = super().torch_call(examples)
+            if "confidence" in examples[0]:
+                out["confidence"] = torch.tensor([e["confidence"] for e in examples], dtype=torch.float)
+            return out
 
     class PreflabRewardTrainer(RewardTrainer):
-        """TRL's trainer, keeping the ``length`` column for the length-grouped sampler."""
+        """TRL's trainer, keeping the ``length`` column for the length-grouped sampler, and the
+        ``confidence`` column as a soft label (see the module docstring)."""
+
+        def __init__(self, *args, **kwargs):
+            tokenizer, config = kwargs["processing_class"], kwargs["args"]
+            kwargs.setdefault(
+                "data_collator",
+                Collator(pad_token_id=tokenizer.pad_token_id, pad_to_multiple_of=config.pad_to_multiple_of),
+            )
+            super().__init__(*args, **kwargs)
 
         def _set_signature_columns_if_needed(self):
             if self._signature_columns is None:
-                self._signature_columns = ["chosen_ids", "rejected_ids", "margin", "length"]
+                self._signature_columns = ["chosen_ids", "rejected_ids", "margin", "confidence", "length"]
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            confidence = inputs.pop("confidence", None)
+            loss, outputs = super().compute_loss(
+                model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch
+            )
+            if confidence is not None:
+                chosen, rejected = torch.chunk(outputs.logits.squeeze(-1), chunks=2)
+                delta = chosen - rejected - inputs["margin"] if "margin" in inputs else chosen - rejected
+                loss = soft_label_loss(delta, confidence)
+                if self.args.center_rewards_coefficient is not None:
+                    loss = loss + self.args.center_rewards_coefficient * torch.mean((chosen + rejected) ** 2)
+            return (loss, outputs) if return_outputs else loss
 
     return PreflabRewardTrainer
 
@@ -167,7 +215,7 @@ def train(config: TrainConfig, loaded: pdata.Loaded, *, source: str = "", callba
     n_params = parameter_count(model)
     chosen = defaults(config, n_params)
     encoder = Encoder(tokenizer, config.max_length)
-    train_ds = _dataset(prepared.train, encoder, config.use_margin)
+    train_ds = _dataset(prepared.train, encoder, config.use_margin, config.use_confidence)
     batches = math.ceil(len(train_ds) / (config.batch_size * config.gradient_accumulation_steps))
     steps_hint = config.max_steps if config.max_steps > 0 else math.ceil(batches * config.epochs)
     args = reward_config(config, chosen, checkpoints, steps_hint)
@@ -241,6 +289,7 @@ def model_card(metrics: dict, prepared: Prepared) -> str:
         else "No pair carries a labeler agreement."
     )
     margins = sum(1 for p in prepared.train if p.margin is not None)
+    confident = sum(1 for p in prepared.train if p.confidence is not None)
     rows = "\n".join(
         f"| {level} | {v['pairs']} | {_pct(v['accuracy'])} |" for level, v in metrics["by_agreement"].items()
     )
@@ -273,6 +322,7 @@ tokenizers, the answer, then EOS (SEP for tokenizers without EOS).
   prompt (no prompt on both sides); {metrics["dropped_rows"]} rows dropped (empty or identical answers).
 - {agreement_line}
 - {margins} training pairs carry a margin{" (used in the loss)" if s["use_margin"] and margins else ""}.
+- {confident} training pairs carry a confidence{" (used as a soft label: a pair the labelers were unsure of pulls less)" if s["use_confidence"] and confident else ""}.
 
 ## Settings
 

@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { diffTokens, runs } from "../../preflab/web/static/js/diff.js";
 import { safeCss, sampleData } from "../../preflab/web/static/js/render.js";
-import { coinFlip, pageRules, swapped } from "../../preflab/web/static/js/rules.js";
+import { pageRules, swapped } from "../../preflab/web/static/js/rules.js";
 import { asText, contentText, resolve, textOf } from "../../preflab/web/static/js/tags/common.js";
 import { rankItem, storedOrder } from "../../preflab/web/static/js/tags/ranker.js";
 
@@ -47,17 +47,12 @@ test("a stored ranking is completed with the items it leaves out, in the order s
   assert.deepEqual(storedOrder(null, "rank", shown), shown);
 });
 
-test("the order swap: as recorded, else a fixed coin flip when randomized, else as configured", () => {
+test("the order swap: as recorded or handed out, else as configured", () => {
   const pair = ["answer1", "answer2"];
   assert.equal(swapped({ pair, shownOrder: ["answer2", "answer1"] }), true);
-  assert.equal(swapped({ pair, shownOrder: ["answer1", "answer2"], randomize: true, seed: "1:1" }), false);
-  assert.equal(swapped({ pair }), false);
-  assert.equal(swapped({ pair: [], randomize: true, seed: "1:1" }), false); // nothing to swap
-  const seeds = Array.from({ length: 40 }, (_, i) => `7:${i}`);
-  const flips = seeds.map((seed) => swapped({ pair, randomize: true, seed }));
-  assert.deepEqual(flips, seeds.map(coinFlip)); // randomized without a record: the coin flip
-  assert.ok(flips.includes(true) && flips.includes(false));
-  assert.equal(coinFlip("7:3"), coinFlip("7:3"));
+  assert.equal(swapped({ pair, shownOrder: ["answer1", "answer2"] }), false);
+  assert.equal(swapped({ pair }), false); // no order handed out: the config's
+  assert.equal(swapped({ pair: [], shownOrder: ["answer2", "answer1"] }), false); // nothing to swap
 });
 
 test("without a page, no rules are served", () => {

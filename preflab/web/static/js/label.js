@@ -169,12 +169,7 @@ function show(task, { annotation = null, resume = null } = {}) {
   }
   root.classList.remove("finished");
   document.getElementById("done").hidden = true;
-  const swap = swapped({
-    pair: pairNames(configDoc),
-    shownOrder: annotation?.shown_order,
-    randomize: project.randomize_order,
-    seed: `${userId}:${task.id}`,
-  });
+  const swap = swapped({ pair: pairNames(configDoc), shownOrder: annotation?.shown_order ?? task.shown_order });
   const iface = render(configDoc, task.data, stage, {
     swap,
     fit: true,

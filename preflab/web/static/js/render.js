@@ -17,7 +17,6 @@ import { TAGS as OBJECTS } from "./tags/objects.js";
 import { TAGS as PAIRWISE } from "./tags/pairwise.js";
 import { TAGS as RANKER } from "./tags/ranker.js";
 
-export { coinFlip } from "./rules.js";
 export { wordDiff };
 
 const STAGE_CSS = "/static/css/stage.css";

@@ -18,17 +18,10 @@ export function pageRules() {
 }
 
 // Whether the answers of a Pairwise are shown swapped (the second of its toName first): as a
-// stored annotation recorded them (its shown_order), else, for a project that randomizes the
-// order, by a coin flip fixed per labeler and task, else as the config lists them. The labeling
-// page (label.js) and the task page (task.js) both show an answer the way its labeler saw it.
-export function swapped({ pair, shownOrder = null, randomize = false, seed = "" }) {
-  if (shownOrder?.length) return Boolean(pair?.length) && shownOrder[0] !== pair[0];
-  return randomize && Boolean(pair?.length) && coinFlip(seed);
-}
-
-// A small deterministic hash, so a labeler sees the same order on a task every time.
-export function coinFlip(seed) {
-  let h = 2166136261;
-  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return (h >>> 0) % 2 === 1;
+// stored annotation recorded them (its shown_order), else as the server handed the task out (the
+// task's shown_order: on a project that randomizes the order the server chooses it, balanced
+// across labelers, preflab/domain/ordering.py), else as the config lists them. The labeling page
+// (label.js) and the task page (task.js) both show an answer the way its labeler saw it.
+export function swapped({ pair, shownOrder = null }) {
+  return Boolean(shownOrder?.length) && Boolean(pair?.length) && shownOrder[0] !== pair[0];
 }

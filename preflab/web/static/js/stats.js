@@ -290,10 +290,27 @@ function share(value, items, noun, what) {
   );
 }
 
+// A labeler's estimated accuracy with its 95% interval ("87% 80–93%"), or "–" before any vote.
+function reliabilityCell(fit) {
+  if (!fit || fit.estimate == null) return el("td", { class: "num muted", title: "no decisive votes yet", text: "–" });
+  return el(
+    "td",
+    {
+      class: "num reliability",
+      title: `estimated accuracy ${fmt.pct(fit.estimate)}, 95% interval ${fmt.pct(fit.ci_low)} to ${fmt.pct(fit.ci_high)}, from ${plural(fit.votes, "vote")}`,
+    },
+    fmt.pct(fit.estimate),
+    el("span", { class: "n", text: ` ${fmt.pct(fit.ci_low)}\u2013${fmt.pct(fit.ci_high)}` }),
+  );
+}
+
 function labelerRow(row, randomized) {
   const bias = row.position_bias || {};
-  const flagged = (row.flagged || []).length > 0;
+  const flags = row.flags || [];
+  const flagged = flags.length > 0;
   const name = row.email || `user ${row.user_id}`;
+  const agreement = row.agreement_with_others || {};
+  const gold = row.gold || {};
   return el(
     "tr",
     { class: flagged ? "flagged" : "", dataset: { user: row.user_id } },
@@ -305,12 +322,25 @@ function labelerRow(row, randomized) {
     ),
     el("td", { class: "num", text: fmt.count(row.annotations) }),
     el("td", { class: "num", text: fmt.count(row.skipped) }),
-    share(row.agreement_with_consensus, row.consensus_items, "comparison", "with a majority of the others"),
-    share(row.gold_accuracy, row.gold_items, "gold task", "scored against the ground truth"),
+    reliabilityCell(row.reliability),
+    share(agreement.rate, agreement.items, "clear comparison", "agree with the others' weighted votes"),
+    share(gold.accuracy, gold.answered, "gold task", "scored against the ground truth"),
     el("td", { class: "num", text: fmt.seconds(row.median_seconds) }),
     share(bias.first_shown_share, bias.votes, "decisive vote", randomized ? "for the answer shown first" : "for the left answer"),
     el("td", { class: "num", text: fmt.p(bias.p_value) }),
-    el("td", { class: "reasons" }, flagged ? el("ul", {}, ...row.flagged.map((r) => el("li", { text: r }))) : el("span", { class: "muted", text: "none" })),
+    el(
+      "td",
+      { class: "reasons" },
+      flagged
+        ? el(
+            "ul",
+            {},
+            ...flags.map((f) =>
+              el("li", { text: f.reason, title: `test ${f.code}, p = ${fmt.p(f.p_value)} (corrected for the number of labelers)`, dataset: { code: f.code } }),
+            ),
+          )
+        : el("span", { class: "muted", text: "none" }),
+    ),
   );
 }
 
@@ -323,7 +353,7 @@ function drawLabelers(doc, project) {
       empty(manager ? "No labelers yet: nobody has answered or skipped a task." : "You have not answered any task in this project yet."),
     );
   }
-  const flagged = rows.filter((r) => (r.flagged || []).length);
+  const flagged = rows.filter((r) => (r.flags || []).length);
   const intro = manager
     ? el("p", {
         id: "labelers-summary",
@@ -337,6 +367,7 @@ function drawLabelers(doc, project) {
     "Labeler",
     "Answers",
     "Skipped",
+    "Reliability (95%)",
     "Agreement with the others",
     "Gold accuracy",
     "Median time",
@@ -349,16 +380,25 @@ function drawLabelers(doc, project) {
     { class: "table labelers", id: "labelers-table" },
     el("caption", {
       class: "sr-only",
-      text: "Labelers: answers, agreement with the others' majority, gold accuracy, median time per answer, position bias and flags",
+      text: "Labelers: answers, estimated reliability, agreement with the others, gold accuracy, median time per answer, position bias and flags",
     }),
-    el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { scope: "col", class: i && i < 8 ? "num" : "", text: h })))),
+    el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { scope: "col", class: i && i < head.length - 1 ? "num" : "", text: h })))),
     el("tbody", {}, ...rows.map((r) => labelerRow(r, randomized))),
   );
   const note = el("p", {
     class: "muted small",
-    text: "Agreement: the share of a labeler's votes that match the strict majority of the other voters. Position bias: the share of decisive votes for the answer shown first, with a two-sided binomial test against 50%. A labeler is flagged when far from the rest (needs 10 items and 3 labelers to compare).",
+    text: "Reliability: how often a labeler names the better answer, estimated from all the votes at once (labelers with few votes are pulled toward the crowd), with its 95% interval. Agreement: on comparisons where the others' votes, weighted by their reliability, make one side at least 75% likely, the share of this labeler's votes for that side. Position bias: the share of decisive votes for the answer shown first, with a two-sided binomial test against 50%. Flags come from statistical tests that flag a good labeler less than 5% of the time, however many labelers there are.",
   });
-  box.replaceChildren(intro, el("div", { class: "scroll-x" }, table), note);
+  const rule =
+    doc.rules?.aggregation === "reliability"
+      ? "Outcomes weigh each vote by its labeler's estimated reliability (a labeler below chance counts for the other side)."
+      : "Outcomes are decided by majority: every vote counts the same.";
+  const ceiling =
+    doc.noise_ceiling == null
+      ? ""
+      : ` A perfect model would agree with these outcomes on about ${fmt.pct(doc.noise_ceiling)} of comparisons: read a reward model's accuracy against that.`;
+  const trust = el("p", { id: "trust-summary", class: "muted", text: rule + ceiling });
+  box.replaceChildren(intro, trust, el("div", { class: "scroll-x" }, table), note);
 }
 
 // ------------------------------------------------------------------ models
@@ -506,7 +546,7 @@ function drawTiles(doc) {
       el("dt", { text: label }),
       el("dd", {}, el("strong", { text: value }), note ? el("span", { class: "muted", text: ` ${note}` }) : null),
     );
-  const flagged = (doc.labelers || []).filter((r) => (r.flagged || []).length).length;
+  const flagged = (doc.labelers || []).filter((r) => (r.flags || []).length).length;
   const tiles = [
     tile("Tasks labeled", `${fmt.count(doc.labeled_tasks)} of ${fmt.count(doc.tasks)}`, share == null ? null : `(${fmt.pct(share)})`),
     tile("Answers", fmt.count(doc.annotations), `+ ${fmt.count(doc.skipped)} skipped`),
