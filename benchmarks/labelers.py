@@ -6,7 +6,7 @@ and the pairs decided; and which labelers the statistics flag.
 Goals (issue 16): every bad kind flagged, no good labeler flagged, over 20 seeds; reliability-
 weighted outcomes more accurate than majority whenever a bad labeler is present.
 
-    .venv/bin/python benchmarks/labelers.py [--seeds 20] [--tasks 500] [--overlap 3]
+    .venv/bin/python benchmarks/labelers.py [--seeds 20] [--tasks 800] [--overlap 3]
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--tasks", type=int, default=500)
+    parser.add_argument("--tasks", type=int, default=800)
     parser.add_argument("--overlap", type=int, default=3)
     args = parser.parse_args()
     flagged: dict[str, Counter] = defaultdict(Counter)

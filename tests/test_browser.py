@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import SEED_CONFIG
+from tests.conftest import SEED_CONFIG, make_user, pick
 
 pytestmark = pytest.mark.browser
 
@@ -482,3 +482,32 @@ def test_a_draft_follows_the_labeler_to_another_machine(browser, page, live_serv
     wait_until(second, "document.getElementById('sync').textContent === 'All saved'")
     assert api.get(f"/api/tasks/{tid}").json()["drafts"] == []  # the submit took the draft
     other.close()
+
+
+def test_a_missed_gold_task_is_answered_with_the_right_side(page, live_server, api, project, store):
+    """gold_feedback: the page says, after a miss, which side the better answer was shown on."""
+    api.patch(
+        f"/api/projects/{project}",
+        json={"randomize_order": True, "gold_rate": 1.0, "gold_feedback": True, "maximum_annotations": 2},
+    )
+    [gold] = api.post(
+        f"/api/projects/{project}/import", json=[{"prompt": "q", "answer1": "RIGHT", "answer2": "WRONG"}]
+    ).json()["task_ids"]
+    expert = make_user(store, "expert@example.com", "manager")
+    body = {"result": pick("left"), "ground_truth": True, "completed_by": expert.id}
+    assert api.post(f"/api/tasks/{gold}/annotations", json=body).status_code == 201
+    page.goto(f"{live_server.url}/projects/{project}/label")
+    assert wait_for_task(page) == gold
+    order = api.get(f"/api/tasks/{gold}").json()["shown_order"]
+    wrong_key = "1" if order[0] == "answer2" else "2"  # the key of the side WRONG is shown on
+    page.keyboard.press(wrong_key)
+    page.keyboard.press("Enter")
+    wait_until(page, "!document.getElementById('gold-feedback').hidden")
+    side = "left" if order[0] == "answer1" else "right"
+    assert page.inner_text("#gold-feedback") == (
+        f"Task {api.get(f'/api/tasks/{gold}').json()['inner_id']} was a check question with a known answer: "
+        f"the {side} one was better."
+    )
+    [mine] = [a for a in api.get(f"/api/tasks/{gold}/annotations").json() if not a["ground_truth"]]
+    assert mine["result"][0]["value"]["selected"] == "right"
+    assert page.errors == []

@@ -22,14 +22,14 @@ TRAIN_ARGS = [
     "--seed", "7", "--epochs", "2.5", "--batch-size", "4", "--gradient-accumulation-steps", "2",
     "--lr", "1e-4", "--warmup-fraction", "0.1", "--weight-decay", "0.01", "--max-steps", "5",
     "--gradient-checkpointing", "on", "--precision", "fp32", "--no-group-by-length",
-    "--pad-to-multiple-of", "16", "--center-rewards-coefficient", "0.01", "--no-use-margin",
+    "--pad-to-multiple-of", "16", "--center-rewards-coefficient", "0.01", "--no-use-margin", "--no-use-confidence",
     "--save-steps", "10", "--no-resume", "--logging-steps", "3", "--trl-defaults",
 ]  # fmt: skip
 TRAIN_EXPECTED = TrainConfig(
     model="ckpt", output_dir="out", max_length=64, eval_fraction=0.2, split_seed=3, seed=7, epochs=2.5,
     batch_size=4, gradient_accumulation_steps=2, learning_rate=1e-4, warmup_fraction=0.1,
     weight_decay=0.01, max_steps=5, gradient_checkpointing="on", precision="fp32", group_by_length=False,
-    pad_to_multiple_of=16, center_rewards_coefficient=0.01, use_margin=False, save_steps=10, resume=False,
+    pad_to_multiple_of=16, center_rewards_coefficient=0.01, use_margin=False, use_confidence=False, save_steps=10, resume=False,
     logging_steps=3, trl_defaults=True,
 )  # fmt: skip
 GENERATE_ARGS = [

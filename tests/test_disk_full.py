@@ -53,7 +53,7 @@ def test_a_full_disk_acknowledges_nothing_and_recovers(small_disk, settings, tmp
         saved = [key for key in (str(uuid.uuid4()) for _ in range(3)) if submit(key).status_code == 201]
         assert len(saved) == 3
         filler = small_disk / "filler"
-        with open(filler, "wb") as out:  # fill every last byte
+        with open(filler, "wb", buffering=0) as out:  # fill every last byte (unbuffered: closing cannot fail)
             try:
                 while True:
                     out.write(b"\0" * 65536)

@@ -109,6 +109,8 @@ def project_json(project, counters: dict, created_by=None) -> dict:
         "total_predictions_number": c["total_predictions_number"],
         "sampling": project["sampling"],
         "show_ground_truth_first": project["show_ground_truth_first"],
+        "gold_rate": project["gold_rate"],
+        "gold_feedback": project["gold_feedback"],
         "annotator_evaluation_enabled": False,
         "show_overlap_first": project["show_overlap_first"],
         "overlap_cohort_percentage": project["overlap_cohort_percentage"],

@@ -84,6 +84,8 @@ class ProjectIn(_In):
     render_markdown: bool | None = None
     skip_queue: Literal["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"] | None = None
     show_ground_truth_first: bool | None = None
+    gold_rate: float | None = Field(None, ge=0, le=1)
+    gold_feedback: bool | None = None
     pinned_at: datetime | None = None
     media_hosts: str | None = Field(None, max_length=2000, pattern=r"^[A-Za-z0-9.:\- ]*$")
     restricted: bool | None = None

@@ -42,6 +42,10 @@ Rules
     fitted accuracy wins, its posterior is the row's ``confidence``, and ``min_agreement`` is the
     posterior the winner needs. ``exclude_flagged`` leaves the votes of flagged labelers out of
     either rule (they stay listed among the voters).
+11. An answer to a gold task handed out from a labeler's stream (``gold_rate``) is not counted
+    in the outcome (the ground truth decides the comparison): it scores the labeler (their gold
+    accuracy, the reliability fit) and is listed among the voters. Preference rows of a
+    comparison with a ground-truth answer carry ``"gold": true``.
 """
 
 from __future__ import annotations
@@ -131,6 +135,7 @@ class AnnotationIn:
     shown_order: list | None = None
     created_at: str = ""
     updated_at: str = ""
+    counted: bool = True  # False: an answer to a gold task from the labeler's stream (rule 11)
 
 
 @dataclass(slots=True)
@@ -141,6 +146,7 @@ class Vote:
     shown_first: str | None = None  # "answer1" / "answer2"; None when unknown
     ground_truth: bool = False
     annotation: int = 0
+    counted: bool = True  # rule 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +415,7 @@ def pairwise_votes(spec: Spec, annotations: Iterable[AnnotationIn], *, randomize
                 shown_first(order, spec.answers, randomized),
                 a.ground_truth,
                 a.id,
+                a.counted,
             )
         )
     return votes
@@ -460,7 +467,7 @@ def comparisons(
         for (x, y), comparison in by_pair.items():
             if x in place and y in place:
                 verdict = "answer1" if place[x] < place[y] else "answer2"
-                comparison.votes.append(Vote(a.labeler, verdict, None, None, a.ground_truth, a.id))
+                comparison.votes.append(Vote(a.labeler, verdict, None, None, a.ground_truth, a.id, a.counted))
     return out
 
 
@@ -550,13 +557,13 @@ def judge(
     excluded: frozenset = frozenset(),
 ) -> list[tuple[Comparison, Decision]]:
     """Each comparison of one task with its outcome (rules 1 to 7, or 10 given the ``fit``; the
-    ``excluded`` labelers' votes are listed but not counted): what the exports, the statistics and
-    the API's task ``outcomes`` all give."""
+    ``excluded`` labelers' votes, and answers to gold tasks from a labeler's stream, are listed but
+    not counted): what the exports, the statistics and the API's task ``outcomes`` all give."""
     found = comparisons(spec, task_id, data, annotations, randomized=randomized)
     strength = spec.strength is not None
     out = []
     for c in found:
-        counted = [v for v in c.votes if v.labeler not in excluded] if excluded else c.votes
+        counted = [v for v in c.votes if v.counted and v.labeler not in excluded]
         out.append((c, decide(counted, options, strength=strength, fit=fit)))
     return out
 
@@ -564,7 +571,15 @@ def judge(
 def swapped(vote: Vote) -> Vote:
     """The same vote with the two answers exchanged (for symmetry checks)."""
     first = None if vote.shown_first is None else _SWAP[vote.shown_first]
-    return Vote(vote.labeler, _SWAP[vote.verdict], vote.strength, first, vote.ground_truth, vote.annotation)
+    return Vote(
+        vote.labeler,
+        _SWAP[vote.verdict],
+        vote.strength,
+        first,
+        vote.ground_truth,
+        vote.annotation,
+        vote.counted,
+    )
 
 
 # ---------------------------------------------------------------- training rows
@@ -632,6 +647,8 @@ def _provenance(comparison: Comparison, decision: Decision) -> dict:
     row["agreement"] = round(decision.agreement, 6) if decision.agreement is not None else None
     if decision.confidence is not None:
         row["confidence"] = decision.confidence
+    if any(v.ground_truth for v in comparison.votes):
+        row["gold"] = True
     return row
 
 

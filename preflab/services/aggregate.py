@@ -122,6 +122,7 @@ def _annotation(row) -> AnnotationIn:
         ground_truth=bool(row["ground_truth"]),
         lead_time=row["lead_time"],
         shown_order=_order(row["shown_order"]),
+        counted=row["kind"] == "label",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
+from ..domain import labelconfig
+from ..domain.preferences import PreferenceConfigError, pairwise_verdict, spec
 from ..domain.roles import can_see_all_annotations
 from ..store import annotations as annotation_store
 from ..store import projects as project_store
@@ -48,6 +51,30 @@ class ShownAnnotation:
 @dataclass(frozen=True)
 class Saved(ShownAnnotation):
     created: bool = True  # False: a retry of a submit with the same ``unique_id``
+    gold_feedback: dict | None = None  # an answer to a gold task, on a project that tells
+
+
+def gold_feedback(
+    conn: Connection, project: RowMapping, task: RowMapping, annotation: RowMapping
+) -> dict | None:
+    """On a project with ``gold_feedback``: whether an answer to a gold task was right, and the
+    right answer (``answer1`` / ``answer2``, or tie / both-bad); None when it cannot say."""
+    if not project["gold_feedback"]:
+        return None
+    config = labelconfig.parse(project["label_config"])
+    try:
+        found = spec(config)
+    except PreferenceConfigError:
+        return None
+    gold = [
+        a for a in annotation_store.for_tasks(conn, [task["id"]]).get(task["id"], []) if a["ground_truth"]
+    ]
+    right = {pairwise_verdict(found, orjson.loads(a["result"]))[0] for a in gold} - {None}
+    given = pairwise_verdict(found, orjson.loads(annotation["result"]))[0]
+    if len(right) != 1 or given is None:
+        return None
+    [answer] = right
+    return {"correct": given == answer, "answer": answer}
 
 
 def etag(annotation: RowMapping) -> str:
@@ -117,8 +144,9 @@ def create(
             if user_store.get(conn, completed_by) is None:
                 raise Invalid("completed_by", f"no user with id {completed_by}")
             author = completed_by
+            handed = ordering.Recorded(shown_order, "label")
         else:
-            shown_order = ordering.recorded(conn, task_project, task_id, author, shown_order)
+            handed = ordering.recorded(conn, task_project, task_id, author, shown_order)
         try:
             annotation_id, created = annotation_store.create(
                 conn,
@@ -128,13 +156,17 @@ def create(
                 was_cancelled=was_cancelled,
                 ground_truth=ground_truth,
                 lead_time=lead_time,
-                shown_order=shown_order,
+                shown_order=handed.shown_order,
                 unique_id=unique_id,
+                kind=handed.kind,
             )
         except annotation_store.UniqueIdTaken as exc:
             raise Conflict(str(exc)) from None
         shown = _shown(conn, annotation_store.get(conn, annotation_id))
-        return Saved(shown.annotation, shown.author, created=created)
+        feedback = (
+            gold_feedback(conn, task_project, task, shown.annotation) if handed.kind == "gold" else None
+        )
+        return Saved(shown.annotation, shown.author, created=created, gold_feedback=feedback)
 
 
 def of_task(store: Store, user: RowMapping, task_id: int) -> list[ShownAnnotation]:

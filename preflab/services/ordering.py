@@ -1,11 +1,12 @@
-"""The answer order handed out with a task, on projects that randomize it
-(``preflab.domain.ordering`` has the rules): chosen when ``/next`` hands the task out, shown in
-every task payload the labeler gets, and checked when their answer comes in."""
+"""What a labeler is handed (``schema.assignments``): the answer order, on projects that randomize
+it (``preflab.domain.ordering`` has the rules), and gold tasks mixed into their stream, on
+projects with a ``gold_rate``. Chosen when ``/next`` hands a task out, shown in every task payload
+the labeler gets, and checked when their answer comes in."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -23,6 +24,14 @@ class Pair:
     keys: tuple[str | None, str | None]  # their data keys
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What an answer records of its hand-out."""
+
+    shown_order: list | None
+    kind: str  # "label", or "gold": a gold task from the labeler's stream
+
+
 def pair_of(project: RowMapping) -> Pair | None:
     """The two answers whose order the server decides: a randomizing project's Pairwise."""
     if not project["randomize_order"]:
@@ -36,16 +45,33 @@ def pair_of(project: RowMapping) -> Pair | None:
     return Pair(names, keys)
 
 
-def hand_out(conn: Connection, project: RowMapping, task_id: int, user_id: int) -> None:
-    """Rules 1 and 2: give the labeler the task in the balanced order, unless they have one."""
-    if pair_of(project) is None or assignment_store.reversed_for(conn, [task_id], user_id):
+def gold_task(conn: Connection, project: RowMapping, user_id: int, keep: Collection[int]) -> int | None:
+    """A gold task to hand the labeler now, or None: the one handed as gold and not answered yet,
+    else, with probability ``gold_rate``, a gold task they have never been handed."""
+    rate = project["gold_rate"] or 0.0
+    if rate <= 0:
+        return None
+    pending = assignment_store.gold_task(conn, project["id"], user_id, keep, pending=True)
+    if pending is not None:
+        return pending
+    if random.random() >= rate:
+        return None
+    return assignment_store.gold_task(conn, project["id"], user_id, keep, pending=False)
+
+
+def hand_out(conn: Connection, project: RowMapping, task_id: int, user_id: int, kind: str = "label") -> None:
+    """Record the hand-out (rules 1 and 2 for the order), unless the labeler has one for the task."""
+    pair = pair_of(project)
+    if (pair is None and kind == "label") or assignment_store.handed(conn, [task_id], user_id):
         return
-    flipped = choose_reversed(
+    flipped = pair is not None and choose_reversed(
         assignment_store.on_task(conn, task_id),
         assignment_store.of_labeler(conn, project["id"], user_id),
         lambda: random.random() < 0.5,
     )
-    assignment_store.add(conn, task_id=task_id, user_id=user_id, project_id=project["id"], reversed=flipped)
+    assignment_store.add(
+        conn, task_id=task_id, user_id=user_id, project_id=project["id"], reversed=flipped, kind=kind
+    )
 
 
 def orders(
@@ -53,28 +79,30 @@ def orders(
 ) -> dict[int, list[str]]:
     """The order each of these tasks was handed to the user in, by task id (handed ones only)."""
     tasks = list(tasks)
-    flipped = assignment_store.reversed_for(conn, [t["id"] for t in tasks], user_id)
+    handed = assignment_store.handed(conn, [t["id"] for t in tasks], user_id)
     out = {}
     for t in tasks:
-        pair = pair_of(projects[t["project_id"]]) if t["id"] in flipped else None
+        pair = pair_of(projects[t["project_id"]]) if t["id"] in handed else None
         if pair is not None:
-            out[t["id"]] = shown_order(pair.names, flipped[t["id"]])
+            out[t["id"]] = shown_order(pair.names, handed[t["id"]].reversed)
     return out
 
 
 def recorded(
     conn: Connection, project: RowMapping, task_id: int, user_id: int, given: list | None
-) -> list | None:
-    """Rule 3: the ``shown_order`` an answer of this labeler records: the one handed out (a
-    ``given`` one must agree with it: Conflict otherwise), or ``given`` when none was."""
+) -> Recorded:
+    """Rule 3: what an answer of this labeler records: the order handed out (a ``given`` one must
+    agree with it: Conflict otherwise), or ``given`` when none was; and the hand-out's kind."""
+    handed = assignment_store.handed(conn, [task_id], user_id).get(task_id)
+    if handed is None:
+        return Recorded(given, "label")
     pair = pair_of(project)
-    held = assignment_store.reversed_for(conn, [task_id], user_id).get(task_id) if pair else None
-    if held is None:
-        return given
-    handed = shown_order(pair.names, held)
-    if given and reading(given, pair.names, pair.keys) is not held:
+    if pair is None:
+        return Recorded(given, handed.kind)
+    order = shown_order(pair.names, handed.reversed)
+    if given and reading(given, pair.names, pair.keys) is not handed.reversed:
         raise Conflict(
-            f"shown_order: this task was handed out to you as {handed}, but the answer says it was "
+            f"shown_order: this task was handed out to you as {order}, but the answer says it was "
             f"shown as {given}: nothing was saved; reload the task"
         )
-    return given or handed
+    return Recorded(given or order, handed.kind)

@@ -21,6 +21,7 @@ _ANNOTATION_COLUMNS = (
     annotations.c.ground_truth,
     annotations.c.lead_time,
     annotations.c.shown_order,
+    annotations.c.kind,
     annotations.c.created_at,
     annotations.c.updated_at,
 )

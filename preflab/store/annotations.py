@@ -50,6 +50,7 @@ def create(
     lead_time: float | None = None,
     shown_order: list | None = None,
     unique_id: str | None = None,
+    kind: str = "label",
 ) -> tuple[int, bool]:
     """Add an annotation; returns (id, created). With a ``unique_id`` that this author already
     used on this task, nothing is written and the first annotation's id comes back. A labeler
@@ -75,6 +76,7 @@ def create(
         lead_time=lead_time,
         shown_order=None if shown_order is None else orjson.dumps(shown_order).decode(),
         unique_id=unique_id or str(uuid.uuid4()),
+        kind=kind,
         updated_by=user_id,
         created_at=stamp,
         updated_at=stamp,

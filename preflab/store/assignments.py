@@ -1,14 +1,22 @@
-"""The answer order each labeler was handed a task in (``schema.assignments``)."""
+"""What each labeler was handed (``schema.assignments``): the answer order, and why (``kind``:
+``label``, or ``gold`` for a gold task mixed into their stream)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, func, insert, select
+from sqlalchemy import Connection, case, exists, func, insert, select
 
 from ..domain.ordering import Orders
 from .clock import now
-from .schema import assignments
+from .schema import annotations, assignments, tasks
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    reversed: bool
+    kind: str
 
 
 def _orders(conn: Connection, *where) -> Orders:
@@ -31,16 +39,37 @@ def of_labeler(conn: Connection, project_id: int, user_id: int) -> Orders:
     return _orders(conn, assignments.c.project_id == project_id, assignments.c.user_id == user_id)
 
 
-def reversed_for(conn: Connection, task_ids: Collection[int], user_id: int) -> dict[int, bool]:
-    """Whether each of these tasks was handed to the user reversed (tasks never handed: absent)."""
+def handed(conn: Connection, task_ids: Collection[int], user_id: int) -> dict[int, Handed]:
+    """How each of these tasks was handed to the user (tasks never handed: absent)."""
     if not task_ids:
         return {}
     rows = conn.execute(
-        select(assignments.c.task_id, assignments.c.reversed).where(
+        select(assignments.c.task_id, assignments.c.reversed, assignments.c.kind).where(
             assignments.c.task_id.in_(list(task_ids)), assignments.c.user_id == user_id
         )
     )
-    return {task_id: bool(flipped) for task_id, flipped in rows}
+    return {task_id: Handed(bool(flipped), kind) for task_id, flipped, kind in rows}
+
+
+def gold_task(
+    conn: Connection, project_id: int, user_id: int, keep: Collection[int], *, pending: bool
+) -> int | None:
+    """A gold task (one with a ground-truth answer) for the user, not in ``keep``: with
+    ``pending``, one handed to them as gold that they have not answered yet; else one never
+    handed to them and not answered by them."""
+    mine = exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == user_id)
+    handed_to_me = select(assignments.c.task_id).where(
+        assignments.c.user_id == user_id, assignments.c.project_id == project_id
+    )
+    query = select(tasks.c.id).where(
+        tasks.c.project_id == project_id, ~mine, tasks.c.id.not_in(list(keep) or [0])
+    )
+    if pending:
+        query = query.where(tasks.c.id.in_(handed_to_me.where(assignments.c.kind == "gold")))
+    else:
+        gold = exists().where(annotations.c.task_id == tasks.c.id, annotations.c.ground_truth.is_(True))
+        query = query.where(gold, tasks.c.id.not_in(handed_to_me))
+    return conn.execute(query.order_by(tasks.c.id).limit(1)).scalar()
 
 
 def add(

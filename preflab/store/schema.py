@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -74,6 +75,10 @@ projects = Table(
     # What a skip does to the queue: REQUEUE_FOR_OTHERS, REQUEUE_FOR_ME or IGNORE_SKIPPED
     Column("skip_queue", String(32), nullable=False, default="REQUEUE_FOR_OTHERS"),
     Column("show_ground_truth_first", Boolean, nullable=False, default=False),
+    # The share of each labeler's stream that is gold tasks (with a ground-truth answer) they have
+    # not seen, mixed in unannounced; with gold_feedback a miss is answered with the right answer.
+    Column("gold_rate", Float, nullable=False, server_default="0"),
+    Column("gold_feedback", Boolean, nullable=False, server_default=false()),
     Column("pinned_at", Stamp),
     Column("restricted", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
@@ -138,6 +143,9 @@ annotations = Table(
     Column("lead_time", Float),
     # The order the answers were shown in (position-bias control), e.g. ["answer2", "answer1"].
     Column("shown_order", Text),
+    # Why the labeler answered: "label" (a vote), "gold" (a gold task mixed into their stream: it
+    # scores them and counts toward neither overlap nor outcomes)
+    Column("kind", String(8), nullable=False, server_default="label"),
     Column("unique_id", String(36), nullable=False),
     Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("created_at", Stamp, nullable=False),

@@ -431,7 +431,9 @@ _ANSWERS = select(
     annotations.c.was_cancelled,
     annotations.c.result,
     annotations.c.updated_at,
-).where(annotations.c.task_id == bindparam("task"))
+).where(
+    annotations.c.task_id == bindparam("task"), annotations.c.kind == "label"
+)  # gold answers take no slot
 _PREDICTIONS = select(func.count()).select_from(predictions).where(predictions.c.task_id == bindparam("task"))
 _COUNTERS = update(tasks).where(tasks.c.id == bindparam("task"))
 _RULES = select(

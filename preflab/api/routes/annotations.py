@@ -21,8 +21,12 @@ IfMatch = Annotated[
 
 
 def _answer(shown: annotations.ShownAnnotation, status_code: int = 200, **headers) -> JSONResponse:
+    content = annotation_json(shown.annotation, shown.author)
+    feedback = getattr(shown, "gold_feedback", None)
+    if feedback is not None:  # an answer to a gold task, on a project that tells
+        content["gold_feedback"] = feedback
     return JSONResponse(
-        annotation_json(shown.annotation, shown.author),
+        content,
         status_code=status_code,
         headers={"ETag": annotations.etag(shown.annotation), **headers},
     )

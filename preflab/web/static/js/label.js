@@ -335,6 +335,23 @@ function transient(err) {
   );
 }
 
+// A gold task missed, on a project that tells (gold_feedback): which answer was the better one,
+// by the side it was shown on.
+function showGoldFeedback(entry, feedback) {
+  const box = document.getElementById("gold-feedback");
+  const pair = pairNames(configDoc);
+  const shown = entry.body.shown_order?.length ? entry.body.shown_order : pair;
+  const sides = ["left", "right"];
+  const right =
+    feedback.answer === "tie"
+      ? "they were about as good"
+      : feedback.answer === "both_bad"
+        ? "both were bad"
+        : `the ${sides[shown.indexOf(pair[feedback.answer === "answer1" ? 0 : 1])] ?? "other"} one was better`;
+  box.textContent = `Task ${entry.inner ?? entry.task} was a check question with a known answer: ${right}.`;
+  box.hidden = false;
+}
+
 async function sendOne(entry) {
   return withLock(`preflab-send:${entry.unique_id}`, async () => {
     const fresh = outbox.get(entry);
@@ -347,6 +364,7 @@ async function sendOne(entry) {
           body: { ...fresh.body, unique_id: fresh.unique_id, project: fresh.project, task_inner_id: fresh.inner },
         });
     outbox.remove(fresh);
+    if (saved?.gold_feedback && !saved.gold_feedback.correct) showGoldFeedback(fresh, saved.gold_feedback);
     const item = history.find((h) => h.key === fresh.unique_id);
     if (item && saved) item.annotationId = saved.id;
     return "sent";
