@@ -12,21 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from preflab.cli.main import cli
-from tests.conftest import PAIRWISE, Api, make_user
+from tests.conftest import PAIRWISE, Api, make_user, pick
 
 TASKS = 160
 ACCURACY = {"good0": 0.9, "good1": 0.85, "good2": 0.85, "liar": 0.1, "coin": 0.5}
-
-
-def pick(side):
-    return [
-        {
-            "from_name": "comparison",
-            "to_name": "answer1,answer2",
-            "type": "pairwise",
-            "value": {"selected": side},
-        }
-    ]
 
 
 @pytest.fixture

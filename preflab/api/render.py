@@ -111,6 +111,8 @@ def project_json(project, counters: dict, created_by=None) -> dict:
         "show_ground_truth_first": project["show_ground_truth_first"],
         "gold_rate": project["gold_rate"],
         "gold_feedback": project["gold_feedback"],
+        "reask_rate": project["reask_rate"],
+        "reask_gap": project["reask_gap"],
         "annotator_evaluation_enabled": False,
         "show_overlap_first": project["show_overlap_first"],
         "overlap_cohort_percentage": project["overlap_cohort_percentage"],

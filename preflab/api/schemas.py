@@ -86,6 +86,8 @@ class ProjectIn(_In):
     show_ground_truth_first: bool | None = None
     gold_rate: float | None = Field(None, ge=0, le=1)
     gold_feedback: bool | None = None
+    reask_rate: float | None = Field(None, ge=0, le=1)
+    reask_gap: int | None = Field(None, ge=1, le=1000)
     pinned_at: datetime | None = None
     media_hosts: str | None = Field(None, max_length=2000, pattern=r"^[A-Za-z0-9.:\- ]*$")
     restricted: bool | None = None

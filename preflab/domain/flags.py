@@ -28,7 +28,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .quality import binom_test, percentile
+from .quality import binom_above, binom_below, binom_test, percentile
 
 LEVEL = 0.05
 RANDOM_BELOW = 0.7
@@ -62,30 +62,6 @@ class Counts:
     reasked: int = 0
     consistent: int = 0
     lead_times: Sequence[float] = field(default_factory=list)
-
-
-def _log_pmf(i: int, n: int, p: float) -> float:
-    return (
-        math.lgamma(n + 1)
-        - math.lgamma(i + 1)
-        - math.lgamma(n - i + 1)
-        + i * math.log(p)
-        + (n - i) * math.log1p(-p)
-    )
-
-
-def binom_below(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p): the p-value of k successes against H0 rate >= p."""
-    if n == 0 or k >= n:
-        return 1.0
-    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k + 1)))
-
-
-def binom_above(k: int, n: int, p: float) -> float:
-    """P(X >= k): the p-value of k successes against H0 rate <= p."""
-    if k <= 0:
-        return 1.0
-    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k, n + 1)))
 
 
 EXACT_UP_TO = 600  # Poisson-binomial tails exact (O(n^2)) up to this many trials, then normal

@@ -45,7 +45,8 @@ Rules
 11. An answer to a gold task handed out from a labeler's stream (``gold_rate``) is not counted
     in the outcome (the ground truth decides the comparison): it scores the labeler (their gold
     accuracy, the reliability fit) and is listed among the voters. Preference rows of a
-    comparison with a ground-truth answer carry ``"gold": true``.
+    comparison with a ground-truth answer carry ``"gold": true``. An answer to a re-ask
+    (``reask_rate``) is no vote at all: ``consistency`` compares it with the labeler's vote.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class AnnotationIn:
     shown_order: list | None = None
     created_at: str = ""
     updated_at: str = ""
-    counted: bool = True  # False: an answer to a gold task from the labeler's stream (rule 11)
+    kind: str = "label"  # "gold": a gold task from the labeler's stream; "reask": asked again (rule 11)
 
 
 @dataclass(slots=True)
@@ -398,7 +399,7 @@ def pairwise_votes(spec: Spec, annotations: Iterable[AnnotationIn], *, randomize
     """The votes on a Pairwise (or Choices) task."""
     keys = spec.answer_keys or spec.answers
     votes = []
-    for a in newest_per_labeler(annotations):
+    for a in newest_per_labeler(a for a in annotations if a.kind != "reask"):
         if a.cancelled:
             continue
         verdict, strength = pairwise_verdict(spec, a.result)
@@ -415,10 +416,30 @@ def pairwise_votes(spec: Spec, annotations: Iterable[AnnotationIn], *, randomize
                 shown_first(order, spec.answers, randomized),
                 a.ground_truth,
                 a.id,
-                a.counted,
+                a.kind == "label",
             )
         )
     return votes
+
+
+def consistency(spec: Spec, annotations: Iterable[AnnotationIn]) -> list[tuple[int, bool]]:
+    """(labeler, consistent) for each answered re-ask of a Pairwise task: whether the labeler
+    named the same verdict as in their vote (their newest answer that is not a skip)."""
+    if spec.ranker is not None:
+        return []
+    annotations = list(annotations)
+    votes = {
+        a.labeler: pairwise_verdict(spec, a.result)[0]
+        for a in sorted(annotations, key=lambda a: (a.updated_at, a.id))
+        if a.kind == "label" and not a.cancelled and a.labeler is not None
+    }
+    out = []
+    for a in annotations:
+        if a.kind == "reask" and not a.cancelled and votes.get(a.labeler) is not None:
+            again = pairwise_verdict(spec, a.result)[0]
+            if again is not None:
+                out.append((a.labeler, again == votes[a.labeler]))
+    return out
 
 
 def ranking(spec: Spec, result: list) -> list[str] | None:
@@ -457,7 +478,7 @@ def comparisons(
         for j in range(i + 1, len(answers))
     ]
     by_pair = {(c.first.id, c.second.id): c for c in out}
-    for a in newest_per_labeler(annotations):
+    for a in newest_per_labeler(a for a in annotations if a.kind != "reask"):
         if a.cancelled:
             continue
         ranked = ranking(spec, a.result)
@@ -467,7 +488,9 @@ def comparisons(
         for (x, y), comparison in by_pair.items():
             if x in place and y in place:
                 verdict = "answer1" if place[x] < place[y] else "answer2"
-                comparison.votes.append(Vote(a.labeler, verdict, None, None, a.ground_truth, a.id, a.counted))
+                comparison.votes.append(
+                    Vote(a.labeler, verdict, None, None, a.ground_truth, a.id, a.kind == "label")
+                )
     return out
 
 

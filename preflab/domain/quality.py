@@ -77,6 +77,20 @@ def _log_pmf(i: int, n: int, p: float) -> float:
     )
 
 
+def binom_below(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p): the p-value of k successes against H0 rate >= p."""
+    if n == 0 or k >= n:
+        return 1.0
+    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k + 1)))
+
+
+def binom_above(k: int, n: int, p: float) -> float:
+    """P(X >= k): the p-value of k successes against H0 rate <= p."""
+    if k <= 0:
+        return 1.0
+    return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(k, n + 1)))
+
+
 def _binom_test_half(k: int, n: int) -> float:
     """p = 1/2: 2 * P(X <= min(k, n - k)), at most 1; exact integer arithmetic up to n = 2000,
     above it the tail summed from its largest term down until the terms no longer count."""

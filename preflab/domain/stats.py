@@ -49,12 +49,14 @@ class _Labeler:
         "bias_votes",
         "consensus_agreed",
         "consensus_items",
+        "consistent",
         "first_picks",
         "gold_correct",
         "gold_items",
         "lead_times",
         "order_first",
         "order_votes",
+        "reasked",
         "skipped",
     )
 
@@ -64,6 +66,7 @@ class _Labeler:
         self.gold_correct = self.gold_items = 0
         self.first_picks = self.bias_votes = 0
         self.order_votes = self.order_first = 0  # the votes of first_picks with the order randomized
+        self.reasked = self.consistent = 0  # answered re-asks, and those answered as the vote
         self.lead_times = array("d")
 
 
@@ -107,8 +110,17 @@ class ProjectStats:
         self.agreement_items = 0
         self.first_picks = self.bias_votes = 0
 
-    def add(self, annotations: Iterable[AnnotationIn], judged: Iterable[tuple[Comparison, Decision]]) -> None:
-        """One task: all its stored annotations, and its comparisons with their outcomes."""
+    def add(
+        self,
+        annotations: Iterable[AnnotationIn],
+        judged: Iterable[tuple[Comparison, Decision]],
+        reasks: Iterable[tuple[int, bool]] = (),
+    ) -> None:
+        """One task: all its stored annotations, its comparisons with their outcomes, and its
+        answered re-asks (``preferences.consistency``)."""
+        for user_id, same in reasks:
+            self.labelers[user_id].reasked += 1
+            self.labelers[user_id].consistent += same
         for a in annotations:
             day = self.progress[a.created_at[:10]]
             labeler = self.labelers[a.labeler] if a.labeler is not None else None
@@ -207,6 +219,8 @@ class ProjectStats:
                     left_picks=t.first_picks,
                     order_votes=t.order_votes,
                     first_picks=t.order_first,
+                    reasked=t.reasked,
+                    consistent=t.consistent,
                     lead_times=t.lead_times,
                 )
             self._assessment = Assessment(fit, agreement, flag_labelers(counts))
@@ -259,7 +273,11 @@ class ProjectStats:
                     },
                     "gold_accuracy": _round(t.gold_correct / t.gold_items if t.gold_items else None),
                     "gold_items": t.gold_items,
-                    "self_consistency": {"reasked": 0, "consistent": 0, "rate": None},
+                    "self_consistency": {
+                        "reasked": t.reasked,
+                        "consistent": t.consistent,
+                        "rate": _round(t.consistent / t.reasked if t.reasked else None),
+                    },
                     "median_seconds": _round(quality.median(t.lead_times), 3),
                     "position_bias": _bias(t.first_picks, t.bias_votes),
                     "flags": [{"code": f.code, "reason": f.reason, "p_value": f.p_value} for f in flags],

@@ -5,7 +5,7 @@ has the rules). Exports and statistics both read through here."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -19,6 +19,7 @@ from ..domain.preferences import (
     Options,
     PreferenceConfigError,
     Spec,
+    consistency,
     judge,
     prompt_of,
     spec,
@@ -61,6 +62,7 @@ class JudgedTask:
     annotations: list[AnnotationIn]
     prompt: object
     judged: list[tuple[Comparison, Decision]]
+    reasks: list[tuple[int, bool]] = field(default_factory=list)  # (labeler, answered the same)
 
 
 def plan(conn, project_id: int, options: Options, *, comparing: bool = True, assess: bool = False) -> Plan:
@@ -83,7 +85,7 @@ def plan(conn, project_id: int, options: Options, *, comparing: bool = True, ass
     first = ProjectStats(options, randomized=randomized)
     for page in judged_tasks(conn, majority):
         for task in page:
-            first.add(task.annotations, task.judged)
+            first.add(task.annotations, task.judged, task.reasks)
     aggregation = options.aggregation or ("reliability" if reliability.usable(first.votes) else "majority")
     return Plan(project_id, found, options, randomized, aggregation, first.assessment())
 
@@ -109,7 +111,9 @@ def judged_task(plan: Plan, task_id: int, data, rows: Iterable) -> JudgedTask:
         fit=plan.fit,
         excluded=plan.excluded,
     )
-    return JudgedTask(task_id, data, annotations, prompt_of(plan.spec, data), judged)
+    return JudgedTask(
+        task_id, data, annotations, prompt_of(plan.spec, data), judged, consistency(plan.spec, annotations)
+    )
 
 
 def _annotation(row) -> AnnotationIn:
@@ -122,7 +126,7 @@ def _annotation(row) -> AnnotationIn:
         ground_truth=bool(row["ground_truth"]),
         lead_time=row["lead_time"],
         shown_order=_order(row["shown_order"]),
-        counted=row["kind"] == "label",
+        kind=row["kind"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

@@ -1,7 +1,8 @@
 """What a labeler is handed (``schema.assignments``): the answer order, on projects that randomize
-it (``preflab.domain.ordering`` has the rules), and gold tasks mixed into their stream, on
-projects with a ``gold_rate``. Chosen when ``/next`` hands a task out, shown in every task payload
-the labeler gets, and checked when their answer comes in."""
+it (``preflab.domain.ordering`` has the rules); gold tasks mixed into their stream, on projects
+with a ``gold_rate``; and re-asks, on projects with a ``reask_rate``: a task they answered at least
+``reask_gap`` hand-outs earlier, handed again in the other order. Chosen when ``/next`` hands a
+task out, shown in every task payload the labeler gets, and checked when their answer comes in."""
 
 from __future__ import annotations
 
@@ -29,12 +30,13 @@ class Recorded:
     """What an answer records of its hand-out."""
 
     shown_order: list | None
-    kind: str  # "label", or "gold": a gold task from the labeler's stream
+    kind: str  # "label"; "gold": a gold task from the labeler's stream; "reask": asked again
 
 
-def pair_of(project: RowMapping) -> Pair | None:
-    """The two answers whose order the server decides: a randomizing project's Pairwise."""
-    if not project["randomize_order"]:
+def pair_of(project: RowMapping, kind: str = "label") -> Pair | None:
+    """The two answers whose order the server decides: a randomizing project's Pairwise, or any
+    project's Pairwise for a re-ask (it swaps them)."""
+    if not project["randomize_order"] and kind != "reask":
         return None
     config = labelconfig.parse(project["label_config"])
     pairwise = config.pairwise()
@@ -59,11 +61,36 @@ def gold_task(conn: Connection, project: RowMapping, user_id: int, keep: Collect
     return assignment_store.gold_task(conn, project["id"], user_id, keep, pending=False)
 
 
+def reask_task(conn: Connection, project: RowMapping, user_id: int, keep: Collection[int]) -> int | None:
+    """A task to ask the labeler again now, or None: the re-ask handed and not answered yet, else,
+    with probability ``reask_rate``, the oldest task they answered ``reask_gap`` hand-outs ago or
+    more, handed again with the answers the other way round."""
+    rate = project["reask_rate"] or 0.0
+    if rate <= 0 or pair_of(project, "reask") is None:
+        return None
+    gap = project["reask_gap"]
+    pending = assignment_store.reask_task(conn, project["id"], user_id, gap, keep, pending=True)
+    if pending is not None or random.random() >= rate:
+        return pending
+    task_id = assignment_store.reask_task(conn, project["id"], user_id, gap, keep, pending=False)
+    if task_id is not None:
+        first = assignment_store.handed(conn, [task_id], user_id)[task_id]
+        assignment_store.hand_again(conn, task_id, user_id, reversed=not first.reversed)
+    return task_id
+
+
+def records_stream(project: RowMapping) -> bool:
+    """Whether every hand-out is recorded: the order is the server's, or gold tasks and re-asks
+    are mixed into the stream (they count hand-outs)."""
+    return bool(project["randomize_order"] or project["gold_rate"] or project["reask_rate"])
+
+
 def hand_out(conn: Connection, project: RowMapping, task_id: int, user_id: int, kind: str = "label") -> None:
-    """Record the hand-out (rules 1 and 2 for the order), unless the labeler has one for the task."""
-    pair = pair_of(project)
-    if (pair is None and kind == "label") or assignment_store.handed(conn, [task_id], user_id):
+    """Record the hand-out (rules 1 and 2 for the order), unless the labeler has one for the task
+    (a re-ask was recorded when it was chosen)."""
+    if kind == "reask" or not records_stream(project) or assignment_store.handed(conn, [task_id], user_id):
         return
+    pair = pair_of(project)
     flipped = pair is not None and choose_reversed(
         assignment_store.on_task(conn, task_id),
         assignment_store.of_labeler(conn, project["id"], user_id),
@@ -82,9 +109,10 @@ def orders(
     handed = assignment_store.handed(conn, [t["id"] for t in tasks], user_id)
     out = {}
     for t in tasks:
-        pair = pair_of(projects[t["project_id"]]) if t["id"] in handed else None
+        given = handed.get(t["id"])
+        pair = pair_of(projects[t["project_id"]], given.kind) if given else None
         if pair is not None:
-            out[t["id"]] = shown_order(pair.names, handed[t["id"]].reversed)
+            out[t["id"]] = shown_order(pair.names, given.reversed)
     return out
 
 
@@ -96,7 +124,7 @@ def recorded(
     handed = assignment_store.handed(conn, [task_id], user_id).get(task_id)
     if handed is None:
         return Recorded(given, "label")
-    pair = pair_of(project)
+    pair = pair_of(project, handed.kind)
     if pair is None:
         return Recorded(given, handed.kind)
     order = shown_order(pair.names, handed.reversed)

@@ -239,16 +239,17 @@ def next_task(
     store: Store, user: RowMapping, project_id: int, *, ttl: float, keep: list[int] | None = None
 ) -> task_service.ShownTask | None:
     """Claim the user's next task (``queue.next_task``: ``keep`` keeps the claims on those tasks),
-    or hand them a gold task (``ordering.gold_task``: it takes no slot); None when nothing is left."""
+    or hand them a re-ask or a gold task (``ordering``: they take no slot); None when nothing is left."""
     keep = keep or []
     if len(set(keep)) > queue.MAX_KEEP:
         raise Invalid("keep", f"query parameter keep: at most {queue.MAX_KEEP} tasks")
     with store.write() as conn:
         project = project_for(conn, user, project_id)
-        task_id = ordering.gold_task(conn, project, user["id"], keep)
-        kind = "gold" if task_id is not None else "label"
+        kind, task_id = "reask", ordering.reask_task(conn, project, user["id"], keep)
         if task_id is None:
-            task_id = queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
+            kind, task_id = "gold", ordering.gold_task(conn, project, user["id"], keep)
+        if task_id is None:
+            kind, task_id = "label", queue.next_task(conn, project, user["id"], ttl=ttl, keep=keep)
         if task_id is None:
             return None
         ordering.hand_out(conn, project, task_id, user["id"], kind)

@@ -31,7 +31,7 @@ def project_stats(
         )
         for page in aggregate.judged_tasks(conn, plan):
             for task in page:
-                stats.add(task.annotations, task.judged)
+                stats.add(task.annotations, task.judged, task.reasks)
         tasks, labeled = annotated_tasks.task_counts(conn, project_id)
         emails = annotated_tasks.emails(conn, stats.labeler_ids())
     return stats.document(

@@ -62,7 +62,8 @@ def create(
         if first is not None:
             return _replayed(first, task, user_id, unique_id)
     if user_id is not None:
-        answered = conn.execute(_ANSWERED, {"task": task["id"], "user": user_id}).scalar()
+        repeated = _REASKED if kind == "reask" else _ANSWERED
+        answered = conn.execute(repeated, {"task": task["id"], "user": user_id}).scalar()
         if answered is not None:
             raise AlreadyAnswered(answered)
     stamp = now()
@@ -94,15 +95,24 @@ def create(
     return inserted, True
 
 
+# The labeler's answer that a new one would repeat: their answer (a skip may be followed by an
+# answer) ...
 _ANSWERED = (
     select(annotations.c.id)
     .where(
         annotations.c.task_id == bindparam("task"),
         annotations.c.completed_by == bindparam("user"),
+        annotations.c.kind != "reask",
         annotations.c.was_cancelled.is_(False),
     )
     .order_by(annotations.c.id)
     .limit(1)
+)
+# ... or, for a re-ask, their answer to the re-ask (a skip of it included).
+_REASKED = select(annotations.c.id).where(
+    annotations.c.task_id == bindparam("task"),
+    annotations.c.completed_by == bindparam("user"),
+    annotations.c.kind == "reask",
 )
 _BY_UNIQUE_ID = select(annotations.c.id, annotations.c.task_id, annotations.c.completed_by).where(
     annotations.c.unique_id == bindparam("unique_id")

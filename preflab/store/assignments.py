@@ -1,12 +1,14 @@
 """What each labeler was handed (``schema.assignments``): the answer order, and why (``kind``:
-``label``, or ``gold`` for a gold task mixed into their stream)."""
+``label``; ``gold``, a gold task mixed into their stream; ``reask``, a task they answered before,
+handed again in the other order). Every query reads one labeler's rows of one project (the
+``ix_assignments_user`` index): its cost is the labeler's stream, not the project."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, exists, func, insert, select
+from sqlalchemy import Connection, case, exists, func, insert, select, update
 
 from ..domain.ordering import Orders
 from .clock import now
@@ -84,4 +86,43 @@ def add(
             kind=kind,
             created_at=now(),
         )
+    )
+
+
+def reask_task(
+    conn: Connection, project_id: int, user_id: int, gap: int, keep: Collection[int], *, pending: bool
+) -> int | None:
+    """A task to ask the user again, not in ``keep``: with ``pending``, one handed to them as a
+    re-ask that they have not answered again yet; else the oldest they answered (a vote, not a
+    skip) at least ``gap`` hand-outs ago and never re-asked."""
+    mine = (assignments.c.project_id == project_id, assignments.c.user_id == user_id)
+    by_user = (annotations.c.task_id == assignments.c.task_id, annotations.c.completed_by == user_id)
+    if pending:  # answered again, or skipped
+        answered = exists().where(*by_user, annotations.c.kind == "reask")
+    else:
+        answered = exists().where(
+            *by_user, annotations.c.kind == "label", annotations.c.was_cancelled.is_(False)
+        )
+    query = select(assignments.c.task_id).where(*mine, assignments.c.task_id.not_in(list(keep) or [0]))
+    if pending:
+        return conn.execute(query.where(assignments.c.kind == "reask", ~answered).limit(1)).scalar()
+    cutoff = conn.execute(
+        select(assignments.c.created_at)
+        .where(*mine)
+        .order_by(assignments.c.created_at.desc(), assignments.c.task_id.desc())
+        .limit(1)
+        .offset(gap)
+    ).scalar()
+    if cutoff is None:
+        return None
+    query = query.where(assignments.c.kind == "label", assignments.c.created_at <= cutoff, answered)
+    return conn.execute(query.order_by(assignments.c.created_at, assignments.c.task_id).limit(1)).scalar()
+
+
+def hand_again(conn: Connection, task_id: int, user_id: int, *, reversed: bool) -> None:
+    """Turn the user's hand-out of the task into a re-ask shown in ``reversed`` order."""
+    conn.execute(
+        update(assignments)
+        .where(assignments.c.task_id == task_id, assignments.c.user_id == user_id)
+        .values(kind="reask", reversed=reversed, created_at=now())
     )

@@ -79,6 +79,10 @@ projects = Table(
     # not seen, mixed in unannounced; with gold_feedback a miss is answered with the right answer.
     Column("gold_rate", Float, nullable=False, server_default="0"),
     Column("gold_feedback", Boolean, nullable=False, server_default=false()),
+    # The share of each labeler's stream that is a task they answered at least reask_gap tasks
+    # earlier, shown again in the other order, unannounced (self-consistency).
+    Column("reask_rate", Float, nullable=False, server_default="0"),
+    Column("reask_gap", Integer, nullable=False, server_default="10"),
     Column("pinned_at", Stamp),
     Column("restricted", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
@@ -144,7 +148,8 @@ annotations = Table(
     # The order the answers were shown in (position-bias control), e.g. ["answer2", "answer1"].
     Column("shown_order", Text),
     # Why the labeler answered: "label" (a vote), "gold" (a gold task mixed into their stream: it
-    # scores them and counts toward neither overlap nor outcomes)
+    # scores them and counts toward neither overlap nor outcomes), "reask" (a task they answered
+    # before, shown again swapped: it measures their self-consistency and is no vote)
     Column("kind", String(8), nullable=False, server_default="label"),
     Column("unique_id", String(36), nullable=False),
     Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
