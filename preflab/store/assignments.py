@@ -1,7 +1,8 @@
 """What each labeler was handed (``schema.assignments``): the answer order, and why (``kind``:
 ``label``; ``gold``, a gold task mixed into their stream; ``reask``, a task they answered before,
-handed again in the other order). Every query reads one labeler's rows of one project (the
-``ix_assignments_user`` index): its cost is the labeler's stream, not the project."""
+handed again in the other order). Each query reads one labeler's rows of one project (the
+``ix_assignments_user`` index), or the project's gold answers (``ix_annotations_gold``, a partial
+index): its cost is the labeler's stream and the gold set, never the whole project."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, case, exists, func, insert, select, update
 
 from ..domain.ordering import Orders
 from .clock import now
-from .schema import annotations, assignments, tasks
+from .schema import annotations, assignments
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +60,30 @@ def gold_task(
     """A gold task (one with a ground-truth answer) for the user, not in ``keep``: with
     ``pending``, one handed to them as gold that they have not answered yet; else one never
     handed to them and not answered by them."""
-    mine = exists().where(annotations.c.task_id == tasks.c.id, annotations.c.completed_by == user_id)
-    handed_to_me = select(assignments.c.task_id).where(
-        assignments.c.user_id == user_id, assignments.c.project_id == project_id
-    )
-    query = select(tasks.c.id).where(
-        tasks.c.project_id == project_id, ~mine, tasks.c.id.not_in(list(keep) or [0])
-    )
+    skip = list(keep) or [0]
     if pending:
-        query = query.where(tasks.c.id.in_(handed_to_me.where(assignments.c.kind == "gold")))
-    else:
-        gold = exists().where(annotations.c.task_id == tasks.c.id, annotations.c.ground_truth.is_(True))
-        query = query.where(gold, tasks.c.id.not_in(handed_to_me))
-    return conn.execute(query.order_by(tasks.c.id).limit(1)).scalar()
+        answered = exists().where(
+            annotations.c.task_id == assignments.c.task_id, annotations.c.completed_by == user_id
+        )
+        query = select(assignments.c.task_id).where(
+            assignments.c.project_id == project_id,
+            assignments.c.user_id == user_id,
+            assignments.c.kind == "gold",
+            assignments.c.task_id.not_in(skip),
+            ~answered,
+        )
+        return conn.execute(query.limit(1)).scalar()
+    gold = annotations.alias("gold")
+    answered = exists().where(annotations.c.task_id == gold.c.task_id, annotations.c.completed_by == user_id)
+    handed_to_me = exists().where(assignments.c.task_id == gold.c.task_id, assignments.c.user_id == user_id)
+    query = select(gold.c.task_id).where(
+        gold.c.project_id == project_id,
+        gold.c.ground_truth == True,  # noqa: E712 - the partial index's own condition
+        gold.c.task_id.not_in(skip),
+        ~answered,
+        ~handed_to_me,
+    )
+    return conn.execute(query.order_by(gold.c.task_id).limit(1)).scalar()
 
 
 def add(

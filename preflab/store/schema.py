@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -157,6 +158,14 @@ annotations = Table(
     Column("updated_at", Stamp, nullable=False),
     Index("ix_annotations_task_user", "task_id", "completed_by"),
     Index("ix_annotations_project", "project_id", "task_id"),
+    # a project's gold answers, for the gold tasks of the labelers' streams (migration 0014)
+    Index(
+        "ix_annotations_gold",
+        "project_id",
+        "task_id",
+        sqlite_where=text("ground_truth = 1"),
+        postgresql_where=text("ground_truth"),
+    ),
     # A client's idempotency key: a retried submit finds its first annotation instead of adding one.
     UniqueConstraint("unique_id", name="uq_annotations_unique_id"),
     sqlite_autoincrement=True,  # ids are never reused (migration 0010)
