@@ -6,7 +6,7 @@ and the pairs decided; and which labelers the statistics flag.
 Goals (issue 16): every bad kind flagged, no good labeler flagged, over 20 seeds; reliability-
 weighted outcomes more accurate than majority whenever a bad labeler is present.
 
-    .venv/bin/python benchmarks/labelers.py [--seeds 20] [--tasks 800] [--overlap 3]
+    .venv/bin/python benchmarks/labelers.py [--seeds 20] [--first-seed 0] [--tasks 800] [--overlap 3]
 """
 
 from __future__ import annotations
@@ -130,12 +130,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds FIRST .. FIRST + SEEDS - 1")
     parser.add_argument("--tasks", type=int, default=800)
     parser.add_argument("--overlap", type=int, default=3)
     args = parser.parse_args()
     flagged: dict[str, Counter] = defaultdict(Counter)
     results = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         result = run_seed(seed, args.tasks, args.overlap)
         results.append(result)
         for name, codes in result["flags"].items():
