@@ -117,8 +117,8 @@ def test_hand_computed_figures(api, project, labelers):
         6.0,
     )
     assert l0["position_bias"] == {"first_shown_share": round(1 / 3, 6), "p_value": 1.0, "votes": 3}
-    assert (l1["agreement_with_consensus"], l1["median_seconds"], l1["gold_accuracy"]) == (0.5, 10.0, None)
-    assert (l2["agreement_with_consensus"], l2["gold_accuracy"], l2["gold_items"]) == (
+    assert (l1["agreement_with_consensus"], l1["median_seconds"], l1["gold"]["accuracy"]) == (0.5, 10.0, None)
+    assert (l2["agreement_with_consensus"], l2["gold"]["accuracy"], l2["gold"]["answered"]) == (
         round(1 / 3, 6),
         0.0,
         1,

@@ -271,8 +271,6 @@ class ProjectStats:
                         "correct": t.gold_correct,
                         "accuracy": _round(t.gold_correct / t.gold_items if t.gold_items else None),
                     },
-                    "gold_accuracy": _round(t.gold_correct / t.gold_items if t.gold_items else None),
-                    "gold_items": t.gold_items,
                     "self_consistency": {
                         "reasked": t.reasked,
                         "consistent": t.consistent,
