@@ -17,6 +17,7 @@ import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..domain.chat import transcript
 from ..formats.readers import EXTENSIONS, FormatError, read_items
 
 ROLES = ("system", "user", "assistant", "tool", "developer")
@@ -121,11 +122,6 @@ def _messages(raw: object, where: str) -> list[dict]:
     if last_user is None:
         raise PromptError(f'{where}: "messages" has no user turn to answer')
     return messages[: last_user + 1]
-
-
-def transcript(messages: list[dict]) -> str:
-    """A chat history as readable text: one ``Role: content`` paragraph per turn."""
-    return "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in messages)
 
 
 def with_system(messages: list[dict], system: str | None) -> list[dict]:

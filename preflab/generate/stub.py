@@ -32,6 +32,34 @@ import orjson
 _counter = itertools.count()
 
 
+def judge_answer(better: Callable[[str, str, str], str | None], *, first_bias: float = 0.0, seed: int = 0):
+    """An ``answer`` for a judge (``preflab.domain.judging``'s request): ``better(question, a, b)``
+    names the better answer's text as it knows the truth (``"A"``, ``"B"``, ``"C"``, or None for
+    an answer without a verdict); with ``first_bias`` it says ``[[A]]`` that share of the time
+    whatever the answers are, as a judge with a first-position bias does."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    parts = re.compile(
+        r"\[User Question\]\n(.*?)\n\n\[The Start of Assistant A's Answer\]\n(.*?)\n"
+        r"\[The End of Assistant A's Answer\]\n\n\[The Start of Assistant B's Answer\]\n(.*?)\n"
+        r"\[The End of Assistant B's Answer\]",
+        re.S,
+    )
+
+    def answer(model: str, prompt: str, seed_: int | None, call: int) -> str:
+        found = parts.search(prompt)
+        if found is None:
+            return "I was not asked to judge anything."
+        if rng.random() < first_bias:
+            return "Assistant A reads better. [[A]]"
+        verdict = better(*found.groups())
+        return "I cannot decide." if verdict is None else f"Having compared both: [[{verdict}]]"
+
+    return answer
+
+
 def default_answer(model: str, prompt: str, seed: int | None, call: int) -> str:
     tail = f"seed {seed}" if seed is not None else f"draw {next(_counter)}"
     return f"{model} answers: {prompt[:60]} ({tail})"
