@@ -64,6 +64,17 @@ def test_a_reask_comes_back_swapped_adds_no_vote_and_scores_consistency(api, wor
     assert r.status_code == 409
     assert len(api.get(f"/api/tasks/{first['id']}/annotations").json()) == 2
 
+    # the vote can still be changed in the order it was first shown in
+    [vote] = [
+        a
+        for a in api.get(f"/api/tasks/{first['id']}/annotations").json()
+        if a["shown_order"] == first["shown_order"]
+    ]
+    changed = labeler.patch(
+        f"/api/annotations/{vote['id']}", json={"result": pick("left"), "shown_order": first["shown_order"]}
+    )
+    assert changed.status_code == 200, changed.text
+
     # the second task comes back next; answered the other way this time
     again = _next(labeler, pid)
     assert again["id"] == second["id"]

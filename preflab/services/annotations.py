@@ -193,7 +193,14 @@ def update(
         annotation = _locked(conn, user, annotation_id, if_match)
         if fields.get("shown_order") and annotation["completed_by"] == user["id"]:
             project = project_store.get(conn, annotation["project_id"])
-            ordering.recorded(conn, project, annotation["task_id"], user["id"], fields["shown_order"])
+            ordering.recorded(
+                conn,
+                project,
+                annotation["task_id"],
+                user["id"],
+                fields["shown_order"],
+                answer_kind=annotation["kind"],
+            )
         annotation_store.update_annotation(conn, annotation, user_id=user["id"], **fields)
         return _shown(conn, annotation_store.get(conn, annotation_id))
 

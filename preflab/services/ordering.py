@@ -117,13 +117,21 @@ def orders(
 
 
 def recorded(
-    conn: Connection, project: RowMapping, task_id: int, user_id: int, given: list | None
+    conn: Connection,
+    project: RowMapping,
+    task_id: int,
+    user_id: int,
+    given: list | None,
+    *,
+    answer_kind: str | None = None,
 ) -> Recorded:
     """Rule 3: what an answer of this labeler records: the order handed out (a ``given`` one must
-    agree with it: Conflict otherwise), or ``given`` when none was; and the hand-out's kind."""
+    agree with it: Conflict otherwise), or ``given`` when none was; and the hand-out's kind. A
+    change to an existing answer (``answer_kind``) is checked against the hand-out it answered
+    only: a labeler changing their vote after the task came back as a re-ask keeps its order."""
     handed = assignment_store.handed(conn, [task_id], user_id).get(task_id)
-    if handed is None:
-        return Recorded(given, "label")
+    if handed is None or (answer_kind is not None and answer_kind != handed.kind):
+        return Recorded(given, answer_kind or "label")
     pair = pair_of(project, handed.kind)
     if pair is None:
         return Recorded(given, handed.kind)
